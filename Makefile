@@ -1,0 +1,36 @@
+# ThruModel: `make demo` runs the main job, `make test` runs every test.
+# Both install what they need (Debian packages, NuGet restore) and are idempotent.
+
+SHELL      := /bin/bash
+CONFIG     ?= Release
+DOTNET     ?= dotnet
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: the Unicorn and qemu-user ISA oracles, z3 for the proofs, the RISC-V
+# cross compiler and picolibc for the SDK examples, libsodium for Ed25519.
+DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23
+STAMP      := artifacts/.deps-$(CONFIG)
+CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
+
+.PHONY: all deps build test demo bench proofs clean
+
+all: build
+
+# Install missing Debian packages only (dpkg -s is fast when everything is present).
+deps:
+	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
+	  echo "installing: $(DEBS)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBS) >/dev/null; }
+	@command -v $(DOTNET) >/dev/null || { echo "the .NET SDK (dotnet) is required"; exit 1; }
+
+build: deps
+	$(DOTNET) build ThruModel.sln -c $(CONFIG) -nologo -v quiet -clp:NoSummary
+
+test: build
+	$(DOTNET) test tests/Thru.Tests/Thru.Tests.fsproj -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal"
+
+demo: build
+	$(CLI) demo
+
+clean:
+	rm -rf artifacts */bin */obj tests/*/bin tests/*/obj

@@ -1,0 +1,29 @@
+/// `thru`: the command line of ThruModel. Every mistake of the user ends with a one-line
+/// message and exit code 2, never a stack trace.
+module Thru.Cli.Program
+
+open Argu
+open Thru.Cli.Args
+open Thru.Cli.Common
+
+let private dispatch (results: ParseResults<CliArgs>) =
+    match results.GetSubCommand() with
+    | Raw args -> RawCommand.run args
+    | Disasm args -> DisasmCommand.run args
+
+[<EntryPoint>]
+let main argv =
+    let parser = ArgumentParser.Create<CliArgs>(programName = "thru")
+
+    try
+        dispatch (parser.ParseCommandLine(argv, raiseOnUsage = true))
+    with
+    | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+        printfn "%s" e.Message
+        0
+    | :? ArguParseException as e ->
+        eprintfn "%s" e.Message
+        2
+    | UserError message ->
+        eprintfn "thru: %s" message
+        2
