@@ -27,7 +27,8 @@ build: deps
 	$(DOTNET) build ThruModel.sln -c $(CONFIG) -nologo -v quiet -clp:NoSummary
 
 test: build
-	$(DOTNET) test tests/Thru.Tests/Thru.Tests.fsproj -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal"
+	$(DOTNET) test tests/Thru.Tests/Thru.Tests.fsproj -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"
+	@head -n 1 artifacts/isa-coverage.txt
 
 demo: build
 	$(CLI) demo

@@ -10,6 +10,8 @@ let private dispatch (results: ParseResults<CliArgs>) =
     match results.GetSubCommand() with
     | Raw args -> RawCommand.run args
     | Disasm args -> DisasmCommand.run args
+    | Decisions args -> DecisionsCommand.run args
+    | Demo _ -> DemoCommand.run ()
 
 [<EntryPoint>]
 let main argv =
@@ -27,3 +29,7 @@ let main argv =
     | UserError message ->
         eprintfn "thru: %s" message
         2
+    | e ->
+        // Not the user's mistake: a bug or a broken installation. One line, and a distinct exit code.
+        eprintfn "thru: internal error: %s: %s" (e.GetType().Name) e.Message
+        70

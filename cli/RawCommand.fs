@@ -12,6 +12,13 @@ let private runModel (image: byte[]) (baseAddress: uint64) (maxSteps: int64) =
     | Ok result -> RawObservation.ofModel result
     | Error e -> fail "%s" (Raw.describeLoadError e)
 
+let private runUnicorn (image: byte[]) (baseAddress: uint64) (maxSteps: int64) =
+    // Validate exactly as the model does, so both engines give the same message.
+    match Raw.load image baseAddress with
+    | Error e -> fail "%s" (Raw.describeLoadError e)
+    | Ok _ when not Thru.Interop.Unicorn.IsAvailable -> fail "--engine unicorn: libunicorn.so.2 is not installed (run make deps)"
+    | Ok _ -> RawObservation.ofUnicorn (Thru.Interop.UnicornRaw.Run(image, baseAddress, maxSteps))
+
 let run (args: ParseResults<RawArgs>) : int =
     let image = readFile (args.GetResult RawArgs.File)
     let baseAddress = args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
@@ -23,6 +30,7 @@ let run (args: ParseResults<RawArgs>) : int =
     let observation =
         match args.GetResult(RawArgs.Engine, defaultValue = Model) with
         | Model -> runModel image baseAddress maxSteps
+        | Unicorn -> runUnicorn image baseAddress maxSteps
         | other -> fail "--engine %A is not available yet" other
 
     if args.Contains RawArgs.Json then

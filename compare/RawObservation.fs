@@ -45,6 +45,15 @@ let ofModel (r: Raw.RunResult) : RawObservation =
       Instructions = r.Instructions
       Regs = Registers.toArray r.Hart.Regs }
 
+/// The observation of a Unicorn run (already normalised to ThruVM's rules by UnicornRaw).
+let ofUnicorn (r: Thru.Interop.UnicornRawRun) : RawObservation =
+    { Engine = "unicorn"
+      Stop = r.Stop
+      Fault = Option.ofObj r.Fault
+      Pc = r.Pc
+      Instructions = r.Instructions
+      Regs = Array.copy r.Regs }
+
 /// The JSON object {"engine", "stop", "fault", "pc", "instructions", "regs"}.
 let toJson (o: RawObservation) : JsonObject =
     Json.obj

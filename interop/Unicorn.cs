@@ -28,6 +28,14 @@ public readonly record struct EmulationOutcome(
     public bool IsClean => Error == UnicornError.Ok && !Trapped && !TimedOut;
 }
 
+/// <summary>A data access refused by <see cref="Unicorn.CheckAccesses"/>.</summary>
+/// <param name="Misaligned">True when refused for alignment, false when outside the permitted range.</param>
+/// <param name="Write">True for a store.</param>
+/// <param name="Address">The effective address.</param>
+/// <param name="Size">The access size in bytes.</param>
+/// <param name="AtInstruction">The counting hook's count when the access was made (it includes the accessing instruction).</param>
+public readonly record struct RefusedAccess(bool Misaligned, bool Write, ulong Address, int Size, ulong AtInstruction);
+
 /// <summary>
 /// A Unicorn 2.0.1 engine in RISC-V 64 mode (<c>uc_open(UC_ARCH_RISCV, UC_MODE_RISCV64)</c>, default CPU model,
 /// machine mode, FPU off). An interrupt hook is always installed: every RISC-V exception Unicorn delivers to
@@ -92,6 +100,7 @@ public sealed unsafe class Unicorn : IDisposable
 
     private readonly UnicornHandle _handle;
     private nuint _codeHook;
+    private nuint _accessHook;
 
     /// <summary>Opens a RISC-V 64 engine and installs the interrupt hook.</summary>
     public Unicorn()
@@ -152,6 +161,41 @@ public sealed unsafe class Unicorn : IDisposable
                 UnicornNative.Check(UnicornNative.uc_hook_del(_handle, _codeHook), "uc_hook_del(UC_HOOK_CODE)");
                 _codeHook = 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// Installs a UC_HOOK_MEM_READ/WRITE hook that refuses the first data access that is misaligned or outside
+    /// [<paramref name="low"/>, <paramref name="high"/>): it records the access in <see cref="RefusedAccess"/> and
+    /// stops emulation. Unicorn itself lets misaligned accesses succeed; this is how ThruVM's alignment rule is
+    /// imposed on it. The recorded instruction index is only meaningful with <see cref="CountInstructions"/> on.
+    /// </summary>
+    public void CheckAccesses(ulong low, ulong high)
+    {
+        var state = State;
+        state->AccessLow = low;
+        state->AccessHigh = high;
+        state->AccessRefused = 0;
+        if (_accessHook == 0)
+        {
+            nuint hh;
+            delegate* unmanaged[Cdecl]<IntPtr, int, ulong, int, long, void*, void> cb = &UnicornNative.OnAccess;
+            UnicornNative.Check(
+                UnicornNative.uc_hook_add(_handle, &hh, UnicornNative.UC_HOOK_MEM_READ | UnicornNative.UC_HOOK_MEM_WRITE, cb, state, 1, 0),
+                "uc_hook_add(UC_HOOK_MEM_READ|UC_HOOK_MEM_WRITE)");
+            _accessHook = hh;
+        }
+    }
+
+    /// <summary>The first access refused by <see cref="CheckAccesses"/> since the last <see cref="Run"/>, if any.</summary>
+    public RefusedAccess? RefusedAccess
+    {
+        get
+        {
+            var s = State;
+            return s->AccessRefused == 0
+                ? null
+                : new RefusedAccess(s->AccessRefused == 1, s->AccessWrite != 0, s->AccessAddress, (int)s->AccessSize, s->AccessAtInstruction);
         }
     }
 
@@ -288,6 +332,7 @@ public sealed unsafe class Unicorn : IDisposable
         state->Trapped = 0;
         state->TrapCause = 0;
         state->TrapPc = 0;
+        state->AccessRefused = 0;
         var err = UnicornNative.uc_emu_start(_handle, begin, until, timeoutMicros, checked((nuint)count));
         if (!IsEmulationOutcome(err))
         {

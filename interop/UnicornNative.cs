@@ -127,6 +127,16 @@ internal struct HookState
     public ulong TrapPc;
     public uint TrapCause;
     public uint Trapped;
+
+    // Access checking (see Unicorn.CheckAccesses): the permitted range [AccessLow, AccessHigh)
+    // and the first refused access.
+    public ulong AccessLow;
+    public ulong AccessHigh;
+    public uint AccessRefused; // 0 none, 1 misaligned, 2 outside the range
+    public uint AccessWrite;
+    public ulong AccessAddress;
+    public ulong AccessSize;
+    public ulong AccessAtInstruction; // value of Instructions when the access was refused
 }
 
 /// <summary>P/Invoke declarations for libunicorn.so.2 (Unicorn 2.0.1).</summary>
@@ -138,6 +148,9 @@ internal static unsafe partial class UnicornNative
     internal const int UC_MODE_RISCV64 = 1 << 3;
     internal const int UC_HOOK_INTR = 1 << 0;
     internal const int UC_HOOK_CODE = 1 << 2;
+    internal const int UC_HOOK_MEM_READ = 1 << 10;
+    internal const int UC_HOOK_MEM_WRITE = 1 << 11;
+    internal const int UC_MEM_WRITE = 17;
     internal const int UC_QUERY_TIMEOUT = 4;
     internal const int UC_RISCV_REG_X0 = 1;
 
@@ -277,5 +290,32 @@ internal static unsafe partial class UnicornNative
         state->TrapCause = intno;
         state->TrapPc = pc;
         _ = uc_emu_stop_raw(uc);
+    }
+
+    /// <summary>
+    /// UC_HOOK_MEM_READ/WRITE callback: refuses (records and stops emulation at) the first access that is
+    /// misaligned or leaves [AccessLow, AccessHigh). Called before the access is performed.
+    /// </summary>
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    internal static void OnAccess(IntPtr uc, int type, ulong address, int size, long value, void* userData)
+    {
+        var state = (HookState*)userData;
+        if (state->AccessRefused != 0 || size <= 0)
+        {
+            return;
+        }
+
+        var width = (ulong)size;
+        var outside = address < state->AccessLow || address - state->AccessLow > state->AccessHigh - state->AccessLow - width;
+        var misaligned = (address & (width - 1)) != 0;
+        if (outside || misaligned)
+        {
+            state->AccessRefused = outside ? 2u : 1u;
+            state->AccessWrite = type == UC_MEM_WRITE ? 1u : 0u;
+            state->AccessAddress = address;
+            state->AccessSize = width;
+            state->AccessAtInstruction = state->Instructions;
+            _ = uc_emu_stop_raw(uc);
+        }
     }
 }

@@ -64,11 +64,11 @@ module FlatMemory =
 
     /// `count` bytes starting at `addr` (bytes outside the region read as 0).
     let readBytes (m: FlatMemory) (addr: uint64) (count: int) : byte[] =
+        let inRegion (a: uint64) = a >= m.Base && a - m.Base < regionSize
+
         Array.init count (fun i ->
             let a = addr + uint64 i
-            match load m a 1 with
-            | Ok v -> byte v
-            | Error _ -> 0uy)
+            if inRegion a then byte (word m (a &&& ~~~7UL) >>> (8 * int (a &&& 7UL))) else 0uy)
 
 /// Why a raw run stopped.
 type Stop =
@@ -104,19 +104,29 @@ let load (image: byte[]) (baseAddress: uint64) : Result<FlatMemory, LoadError> =
     elif uint64 image.Length > regionSize then Error(ImageTooLarge image.Length)
     else Ok { Base = baseAddress; Image = Array.copy image; Words = Map.empty }
 
+/// Run from `hart` for at most `maxSteps` instructions, folding `observe` over every fetched
+/// instruction that retires (tests use it to record which instructions were exercised).
+let runFold (observe: 'a -> Fetched -> 'a) (seed: 'a) (profile: Decisions.Profile) (maxSteps: int64) (hart: Hart) (mem: FlatMemory) =
+    let stop reason hart mem n acc = { Stop = reason; Hart = hart; Instructions = n; Memory = mem }, acc
+
+    let rec loop hart mem n acc =
+        if n >= maxSteps then
+            stop StoppedAtLimit hart mem n acc
+        else
+            match fetch FlatMemory.port mem hart.Pc with
+            | Error trap -> stop (StoppedByFault trap) hart mem n acc
+            | Ok fetched ->
+                match run profile FlatMemory.port fetched hart mem with
+                | Retired(hart', mem') -> loop hart' mem' (n + 1L) (observe acc fetched)
+                | EnvironmentCall -> stop StoppedAtEcall hart mem n acc
+                | Trapped Breakpoint -> stop StoppedAtEbreak hart mem n acc
+                | Trapped trap -> stop (StoppedByFault trap) hart mem n acc
+
+    loop hart mem 0L seed
+
 /// Run from `hart` for at most `maxSteps` instructions.
 let runFrom (profile: Decisions.Profile) (maxSteps: int64) (hart: Hart) (mem: FlatMemory) : RunResult =
-    let rec loop hart mem n =
-        if n >= maxSteps then
-            { Stop = StoppedAtLimit; Hart = hart; Instructions = n; Memory = mem }
-        else
-            match step profile FlatMemory.port hart mem with
-            | Retired(hart', mem') -> loop hart' mem' (n + 1L)
-            | EnvironmentCall -> { Stop = StoppedAtEcall; Hart = hart; Instructions = n; Memory = mem }
-            | Trapped Breakpoint -> { Stop = StoppedAtEbreak; Hart = hart; Instructions = n; Memory = mem }
-            | Trapped trap -> { Stop = StoppedByFault trap; Hart = hart; Instructions = n; Memory = mem }
-
-    loop hart mem 0L
+    runFold (fun () _ -> ()) () profile maxSteps hart mem |> fst
 
 /// Load an image at `baseAddress`, zero every register, set pc to the base, and run.
 let run (profile: Decisions.Profile) (image: byte[]) (baseAddress: uint64) (maxSteps: int64) =

@@ -36,7 +36,7 @@ THRU_CFLAGS := $(THRU_ARCH_FLAGS) -std=gnu11 -O2 -g \
                -ffreestanding -fno-pic -fno-pie -fno-stack-protector -fno-common \
                -ffunction-sections -fdata-sections \
                -fno-asynchronous-unwind-tables -fno-unwind-tables \
-               -fno-tree-loop-distribute-patterns \
+               -fno-tree-loop-distribute-patterns -fno-isolate-erroneous-paths-dereference \
                -Wall -Wextra -Werror \
                -I$(THRU_SDK_DIR)/include -MMD -MP
 THRU_CFLAGS += $(THRU_EXTRA_CFLAGS)
@@ -70,24 +70,35 @@ THRU_START_OBJ := $(THRU_BUILD_DIR)/sdk/start.o
 THRU_LIB       := $(THRU_BUILD_DIR)/sdk/libthru.a
 
 # --- toolchain ----------------------------------------------------------------
-# Installs Debian's bare-metal RISC-V cross compiler (+ picolibc) if missing.
+# Installs Debian's bare-metal RISC-V cross compiler (+ picolibc) if missing
+# (as root; through sudo otherwise).
+THRU_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: thru-toolchain
 thru-toolchain:
 	@if command -v dpkg >/dev/null 2>&1; then \
 	  dpkg -s gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf >/dev/null 2>&1 || \
-	  (apt-get update && apt-get install -y gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf); \
+	  ($(THRU_SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(THRU_SUDO) \
+	   apt-get install -y gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf); \
 	else \
 	  command -v $(THRU_CC) >/dev/null 2>&1 || \
 	  { echo "error: $(THRU_CC) not found (install a riscv64-unknown-elf GCC)" >&2; exit 1; }; \
 	fi
 
+# Rebuild everything when the flags change: the stamp file is rewritten only
+# when its content (the current flags) differs.
+THRU_FLAGS_STAMP := $(THRU_BUILD_DIR)/.thru-flags
+THRU__FLAGS_NOW := $(THRU_CC) $(THRU_CFLAGS) | $(THRU_ASFLAGS) | $(THRU_LDFLAGS)
+$(shell mkdir -p $(THRU_BUILD_DIR) && \
+  (printf '%s\n' '$(THRU__FLAGS_NOW)' | cmp -s - $(THRU_FLAGS_STAMP) || \
+   printf '%s\n' '$(THRU__FLAGS_NOW)' > $(THRU_FLAGS_STAMP)))
+
 # --- SDK library ------------------------------------------------------------------
-$(THRU_BUILD_DIR)/sdk/%.o: $(THRU_SDK_DIR)/src/%.c | thru-toolchain
+$(THRU_BUILD_DIR)/sdk/%.o: $(THRU_SDK_DIR)/src/%.c $(THRU_FLAGS_STAMP) | thru-toolchain
 	@mkdir -p $(@D)
 	$(THRU_SAY) "  CC      $<"
 	$(THRU_Q)$(THRU_CC) $(THRU_CFLAGS) -c $< -o $@
 
-$(THRU_BUILD_DIR)/sdk/%.o: $(THRU_SDK_DIR)/src/%.S | thru-toolchain
+$(THRU_BUILD_DIR)/sdk/%.o: $(THRU_SDK_DIR)/src/%.S $(THRU_FLAGS_STAMP) | thru-toolchain
 	@mkdir -p $(@D)
 	$(THRU_SAY) "  AS      $<"
 	$(THRU_Q)$(THRU_CC) $(THRU_ASFLAGS) -c $< -o $@
@@ -98,18 +109,18 @@ $(THRU_LIB): $(THRU_SDK_OBJS)
 	$(THRU_Q)$(THRU_AR) rcs $@ $^
 
 # --- program objects (paths mirror the source tree) -------------------------------
-$(THRU_BUILD_DIR)/obj/%.o: %.c | thru-toolchain
+$(THRU_BUILD_DIR)/obj/%.o: %.c $(THRU_FLAGS_STAMP) | thru-toolchain
 	@mkdir -p $(@D)
 	$(THRU_SAY) "  CC      $<"
 	$(THRU_Q)$(THRU_CC) $(THRU_CFLAGS) -c $< -o $@
 
-$(THRU_BUILD_DIR)/obj/%.o: %.S | thru-toolchain
+$(THRU_BUILD_DIR)/obj/%.o: %.S $(THRU_FLAGS_STAMP) | thru-toolchain
 	@mkdir -p $(@D)
 	$(THRU_SAY) "  AS      $<"
 	$(THRU_Q)$(THRU_CC) $(THRU_ASFLAGS) -c $< -o $@
 
 # --- link, image, check -------------------------------------------------------------
-$(THRU_BUILD_DIR)/%.elf: $(THRU_START_OBJ) $(THRU_LIB) $(THRU_SDK_DIR)/thru.ld | thru-toolchain
+$(THRU_BUILD_DIR)/%.elf: $(THRU_START_OBJ) $(THRU_LIB) $(THRU_SDK_DIR)/thru.ld $(THRU_FLAGS_STAMP) | thru-toolchain
 	$(THRU_SAY) "  LD      $@"
 	$(THRU_Q)$(THRU_CC) $(THRU_LDFLAGS) -Wl,-Map=$(basename $@).map -o $@ \
 	  $(THRU_START_OBJ) $(filter-out $(THRU_START_OBJ),$(filter %.o,$^)) $(THRU_LIB) \

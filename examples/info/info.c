@@ -48,8 +48,10 @@ THRU_NORETURN void start(void const *instr_data, unsigned long instr_data_sz) {
   uint64_t cnt = thru_txn_account_cnt();
   for (uint64_t i = 0; i < cnt && i < 16; i++) {
     thru_account_meta_t const *m = thru_account_meta(i);
+    thru_pubkey_t const *k = thru_txn_account_key(i);
+    if (!k) break;
     char key[17], owner[17];
-    hex8(key, thru_txn_account_key(i)->b);
+    hex8(key, k->b);
     hex8(owner, m->owner.b);
     thru_printf("info: acc %lu %s.. %s v%u flags 0x%02x data_sz %u balance %lu nonce %lu owner %s..",
                 i, key, thru_txn_is_account_idx_writable(i) ? "rw" : "ro", m->version, m->flags,

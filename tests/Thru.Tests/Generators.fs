@@ -121,6 +121,23 @@ let edgeValue: Gen<uint64> =
           2, Gen.choose (-64, 64) |> Gen.map uint64
           3, Gen.map2 (fun (a: int) (b: int) -> (uint64 (uint32 a) <<< 32) ||| uint64 (uint32 b)) anyInt anyInt ]
 
+/// The repository's artifacts/ directory (found by walking up to ThruModel.sln).
+let artifactsDir =
+    let rec up (dir: System.IO.DirectoryInfo) =
+        if isNull dir then System.IO.Path.Combine(System.IO.Directory.GetCurrentDirectory(), "artifacts")
+        elif System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "ThruModel.sln")) then System.IO.Path.Combine(dir.FullName, "artifacts")
+        else up dir.Parent
+
+    up (System.IO.DirectoryInfo System.AppContext.BaseDirectory)
+
+/// The seed of the randomised tests: THRU_TEST_SEED if set (to explore), else `fallback`, so
+/// that `make test` is deterministic and every failure reproducible.
+let testSeed (fallback: uint64) =
+    match System.Environment.GetEnvironmentVariable "THRU_TEST_SEED" with
+    | null
+    | "" -> fallback
+    | s -> uint64 s
+
 /// Arbitrary instances for properties: [<Property(Arbitrary = [| typeof<Arbs> |])>].
 type Arbs =
     static member Instr() = Arb.fromGen genInstr
