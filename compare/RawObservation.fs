@@ -86,3 +86,12 @@ let describe (o: RawObservation) : string list =
               let i = row * 4 + c
               sprintf "%-4s %s" (Reg.name i) (Hex.u64 o.Regs[i]))
           |> String.concat "  " ]
+
+/// The observation of an engine run (Thru.Engine.RawMode).
+let ofEngine (r: Thru.Engine.RawResult) : RawObservation =
+    { Engine = "engine"
+      Stop = r.Stop
+      Fault = Option.ofObj r.Fault
+      Pc = r.Pc
+      Instructions = r.Instructions
+      Regs = Array.copy r.Regs }

@@ -16,16 +16,34 @@ type Decision =
       Alternative: string
       Sources: string }
 
+/// Which bytes segment type 0x02 shows (decision D-META-VIEW).
+type MetaLayout =
+    /// The 62-byte SDK view, without the runtime's magic (default).
+    | SdkView62
+    /// The 64-byte runtime record, magic 0xC7A3 first.
+    | RuntimeRecord64
+
 /// The decisions a researcher can flip to run the model under another reading of the spec.
 type Profile =
     {
         /// D-ZBC: the Zbc (carry-less multiply) instructions execute.
         Zbc: bool
+        /// D-TRAILER: size of the executable's zero trailer (8; the older texts say 4).
+        TrailerSize: int
+        /// D-META-VIEW: the account-metadata bytes programs read.
+        MetaLayout: MetaLayout
+        /// D-ALIGN: let misaligned loads and stores through in the Thru address space (they
+        /// still may not cross a 4 KiB page of account data). Off by default.
+        AllowMisaligned: bool
     }
 
 module Profile =
     /// The default profile: current thru.org pages and SDKs.
-    let defaults = { Zbc = true }
+    let defaults =
+        { Zbc = true
+          TrailerSize = 8
+          MetaLayout = SdkView62
+          AllowMisaligned = false }
 
 let private d id oq question choice alternative sources =
     { Id = id
@@ -76,7 +94,7 @@ let register: Decision list =
           "D-ALIGN"
           (Some 7)
           "What happens on a misaligned load or store, and which code reports it?"
-          "Every load/store whose address is not a multiple of its size faults with an AlignmentViolation access fault (raw mode too). All access violations report VM error SIGSEGV (-3); SIGFAULT (-4) is never produced."
+          "Every load/store whose address is not a multiple of its size faults with an AlignmentViolation access fault (raw mode too). All access violations report VM error SIGSEGV (-3); SIGFAULT (-4) is never produced. Profile switch AllowMisaligned (Thru address space only) lets misaligned accesses through, which makes the account-data page-crossing rule observable."
           "Allow misaligned accesses (as Unicorn does); report alignment as SIGFAULT (-4)."
           "DT:vm/instruction-set (unaligned access results in an exception); TO:vm/memory-layout (Alignment Violation); debug service segv_vaddr/segv_size/segv_write"
       d
@@ -92,7 +110,113 @@ let register: Decision list =
           "What is raw mode (no Thru segments)?"
           "A flat 16 MiB zero-filled read/write region at a 4 KiB-aligned base; any access outside it faults (InvalidAddress); alignment as D-ALIGN; ecall/ebreak stop the run with pc at the instruction; the step limit stops with \"limit\"."
           "—"
-          "Issue 2; ../shared/DESIGN.md (raw RV64 execution is a first-class mode)" ]
+          "Issue 2; ../shared/DESIGN.md (raw RV64 execution is a first-class mode)"
+      // ---- Memory and executables ----
+      d
+          "D-CHECK-ORDER"
+          None
+          "In which order are an access's checks made, and so which violation is reported when several apply?"
+          "1. bits 63..48 zero (InvalidAddress); 2. address a multiple of the size (AlignmentViolation); 3. (seg_type, seg_idx) names a segment (InvalidSegment); 4. the segment permits the access (PermissionDenied); 5. the access lies in the segment's extent (InvalidAddress), does not cross a 4 KiB account-data page (PageBoundaryCross), and a write to anonymous memory hits a page of the current depth or deeper (PermissionDenied)."
+          "Bounds before alignment (as raw mode does)."
+          "TO:vm/memory-layout, Address Translation Process steps 1-5"
+      d
+          "D-NULL"
+          (Some 25)
+          "Which violation do the NULL segment, the event segment 0x04, types 0x01, 0x06, >= 0x08, unknown type-0x00 indices, account indices >= the account count and stack/heap indices other than 0 raise?"
+          "InvalidSegment for all of them; in particular programs cannot address the event segment (events are written only through emit_event)."
+          "InvalidAddress for NULL; a readable event segment."
+          "TO:vm/memory-layout (NULL always violates; Invalid Segment: type not implemented or index out of range; 0x04 reserved for event emission)"
+      d
+          "D-TXN-EXTENT"
+          (Some 15)
+          "How many bytes of TXN_DATA can a program read?"
+          "The whole serialized transaction, signature included: [0, size). Reads past it fault (InvalidAddress)."
+          "Only up to the end of the instruction data; or a fixed 32 KiB window."
+          "TO:vm/memory-layout (contains serialized transaction); SDK-RS treats it as a 32768-byte window for parsing"
+      d
+          "D-PROGRAM-SEGMENT"
+          (Some 16)
+          "What does the program segment hold?"
+          "The executable after its 8-byte header, the zero trailer included: segment offset 0 is file byte 8 (the link address 0x3000000). Read-only; fetchable."
+          "The whole file, header included; or the code without the trailer."
+          "SDK link.ld (.text at VMA 0x3000000, LMA 8); TO:vm/executable-format (program starts after the header)"
+      d
+          "D-PC"
+          (Some 3)
+          "Is the architectural pc the full address (0x3000000 + offset) or the offset alone?"
+          "The full address: execution starts at 0x0000_0300_0000, so auipc/jal link values point into the program segment, as the SDKs' medany/PIE code requires. Debug tools may still print offsets."
+          "pc = offset (which breaks pc-relative data access of linked programs)."
+          "SDK link scripts (.text at 0x3000000), -fPIE code; TO:vm/syscalls/invoke (PC reset to 0, read as offset 0)"
+      d
+          "D-FETCH"
+          (Some 3)
+          "From where may instructions be fetched?"
+          "Only from the program segment; a fetch from any other segment is PermissionDenied, beyond its end InvalidAddress."
+          "Executable stack/heap."
+          "TO:vm/memory-layout (PROGRAM: executable RISC-V code); no other segment is described as executable"
+      d
+          "D-ENTRY-REGS"
+          (Some 4)
+          "What are the registers at program entry (top level and invoke)?"
+          "pc = 0x3000000, a0 = instruction-data address, a1 = instruction-data size, every other register 0 (sp too: the SDK's _start sets up the stack)."
+          "Undefined garbage; a callee inheriting its caller's registers."
+          "TO:vm/syscalls/invoke; SDK start(ptr, sz); SDK entrypoint.S"
+      d
+          "D-META-VIEW"
+          (Some 9)
+          "Which bytes does segment 0x02 (account metadata) show?"
+          "The 62-byte SDK view without the magic (version@0 flags@1 data_sz@2 seq@6 owner@14 balance@46 nonce@54); offsets >= 62 fault. A non-existent account shows 62 zero bytes. Profile switch MetaLayout (alternative RuntimeRecord64)."
+          "The 64-byte runtime record with magic 0xC7A3 at offset 0."
+          "TO:accounts/account-model (the SDK view omits the runtime-only magic); SDK TSDK_ACCOUNT_META_FOOTPRINT = 62; RPC tn_account.rs (64 bytes)"
+      d
+          "D-BLOCK-CTX"
+          (Some 13)
+          "Which bytes of the block-context segment are readable?"
+          "In window k (offset k*0x1000), the 128-byte SDK record (offsets 0..127, weight_slot included), for k < min(512, blocks supplied); blocks before slot 0 are simply not supplied. Everything else faults (InvalidAddress)."
+          "The 120 bytes of the TO table; or the whole 4 KiB window."
+          "TO:vm/memory-layout (block context history; accesses beyond the layout fault); SDK struct of 128 bytes"
+      d
+          "D-ACCOUNT-WRITE"
+          (Some 14)
+          "When may a program store to an account's data?"
+          "When the account is writable in the transaction (fee payer or read-write list), exists, is not a program account and not deleted, is owned by the running program, and has been marked by set_account_data_writable (the mark lasts for the rest of the transaction, across frames). Otherwise PermissionDenied."
+          "No explicit mark needed; or the mark cleared when the frame returns."
+          "TO:vm/memory-layout (violation if program does not own the account); TO:vm/syscalls/set_account_data_writable"
+      d
+          "D-ANON-WRITE"
+          (Some 14)
+          "Which frames may read and write stack and heap pages?"
+          "Every frame may read every mapped page (a callee reads its caller's authorization descriptor and instruction data on the caller's stack). A frame may write only pages allocated at its own depth or deeper, the same rule as freeing; so a callee cannot overwrite its caller's memory."
+          "Every frame may write every page; or a frame may only touch its own pages."
+          "TO:vm/memory-layout (frame-based permissions; pages freed only at the same depth or higher); SDK auth descriptor on the caller's stack"
+      d
+          "D-COW-POOL"
+          (Some 8)
+          "What does the first write to an account-data page cost?"
+          "A page from the transaction's page pool (copy-on-write); with the pool empty the store faults with ResourceExhaustion. Later writes to the page are free."
+          "COW pages outside the pool."
+          "TO:vm/memory-layout (COW: first write allocates a writable page; resource exhaustion when the pool is empty)"
+      d
+          "D-MU"
+          (Some 8)
+          "What is one memory unit?"
+          "One 4 KiB page of the transaction's page pool, which holds req_memory_units pages. Pages are taken by stack and heap growth, copy-on-write account-data pages and event storage. consumed_memory_units is the most pages held at once."
+          "Bytes; or pages counted without reuse."
+          "TO:runtime/resources example (simple program ~2-4 MUs: stack 1-2, locals 1, event 1)"
+      d
+          "D-TRAILER"
+          (Some 1)
+          "Is the executable trailer 8 or 4 bytes?"
+          "8 zero bytes (minimum image 16 bytes). Profile switch TrailerSize."
+          "4 bytes (older texts: 4-byte footer)."
+          "TO:vm/executable-format, SDK link scripts QUAD(0), CLI program.rs; TO:vm/overview says 4"
+      d
+          "D-RESERVED"
+          None
+          "Must the header's 7 reserved bytes be zero?"
+          "Yes: an executable with a non-zero reserved byte is malformed (SIGTEXT), so a future format cannot be mistaken for version 1."
+          "Ignore them."
+          "TO:vm/executable-format (reserved, typically zero)" ]
 
 /// The decision with the given id.
 let find (id: string) = register |> List.find (fun x -> x.Id = id)

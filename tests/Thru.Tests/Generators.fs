@@ -138,6 +138,15 @@ let testSeed (fallback: uint64) =
     | "" -> fallback
     | s -> uint64 s
 
+/// Check `property` on `n` values drawn from `g` with a fixed seed (THRU_TEST_SEED overrides it);
+/// fail with the first counterexample, printed.
+let checkSeeded (seed: uint64) (n: int) (g: Gen<'T>) (property: 'T -> bool) =
+    let values = sampleSeeded (testSeed seed) n g
+
+    match values |> Array.tryFind (property >> not) with
+    | Some v -> NUnit.Framework.Assert.Fail(sprintf "counterexample (seed %d):\n%A" (testSeed seed) v)
+    | None -> ()
+
 /// Arbitrary instances for properties: [<Property(Arbitrary = [| typeof<Arbs> |])>].
 type Arbs =
     static member Instr() = Arb.fromGen genInstr

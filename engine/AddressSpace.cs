@@ -1,0 +1,236 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace Thru.Engine;
+
+/// <summary>Why an access or an instruction failed; the kinds of the model's Faults.fs.</summary>
+public enum FaultKind : byte
+{
+    None = 0,
+    IllegalInstruction,
+    InvalidAddress,
+    InvalidSegment,
+    PermissionDenied,
+    PageBoundaryCross,
+    AlignmentViolation,
+    ResourceExhaustion,
+}
+
+/// <summary>The kind of a memory access.</summary>
+public enum Access : byte
+{
+    Read,
+    Write,
+    Fetch,
+}
+
+/// <summary>Which accesses a translated host page may serve directly (from the TLB).</summary>
+[Flags]
+public enum PagePermissions : byte
+{
+    None = 0,
+    Read = 1,
+    Write = 2,
+    Fetch = 4,
+}
+
+public static class FaultNames
+{
+    /// <summary>The kebab-case name of a fault kind ("invalid-address", …), as observations print them.</summary>
+    public static string Name(FaultKind kind) => kind switch
+    {
+        FaultKind.IllegalInstruction => "illegal-instruction",
+        FaultKind.InvalidAddress => "invalid-address",
+        FaultKind.InvalidSegment => "invalid-segment",
+        FaultKind.PermissionDenied => "permission-denied",
+        FaultKind.PageBoundaryCross => "page-boundary-cross",
+        FaultKind.AlignmentViolation => "alignment-violation",
+        FaultKind.ResourceExhaustion => "resource-exhaustion",
+        _ => "none",
+    };
+}
+
+/// <summary>
+/// The slow path of address translation: how guest pages map to engine-owned host memory.
+/// The machine asks only on TLB misses, faults, and when it decodes code, so the hot loop
+/// never calls it. Raw mode supplies <see cref="RawAddressSpace"/>; Thru mode will supply the
+/// segmented translation (segment type/index/offset, per-segment permissions, copy-on-write).
+/// </summary>
+/// <remarks>
+/// Safety contract: a successful translation returns a pointer to 4096 bytes that the address
+/// space owns and keeps alive (and unmoved) until it is disposed or the machine is told with
+/// <see cref="Machine.InvalidatePage"/>. Every guest access goes through such a pointer.
+/// </remarks>
+public abstract unsafe class AddressSpace : IDisposable
+{
+    public const int PageSize = 4096;
+
+    /// <summary>
+    /// Translates the 4 KiB page at <paramref name="pageAddress"/> for an access of kind
+    /// <paramref name="access"/>. On success <paramref name="host"/> is the host page and
+    /// <paramref name="permissions"/> says which accesses that same host page may serve
+    /// without asking again (it always includes <paramref name="access"/>).
+    /// </summary>
+    public abstract FaultKind TranslatePage(ulong pageAddress, Access access, out byte* host, out PagePermissions permissions);
+
+    /// <summary>
+    /// The fault of an access the fast path could not serve: the page was refused
+    /// (<paramref name="pageFault"/>) or the address is misaligned. The default applies the
+    /// order of the model's raw mode (D-RAW, D-ALIGN): the whole access must be inside
+    /// translatable memory (else that fault), and only then is alignment checked.
+    /// </summary>
+    public virtual FaultKind Classify(ulong address, int size, Access access, FaultKind pageFault)
+    {
+        if (pageFault != FaultKind.None)
+        {
+            return pageFault;
+        }
+
+        ulong last = address + (ulong)(size - 1);
+        if (last < address)
+        {
+            return FaultKind.InvalidAddress; // wraps past 2^64
+        }
+
+        if ((last >> 12) != (address >> 12))
+        {
+            FaultKind next = TranslatePage(last & ~0xFFFUL, access, out _, out _);
+            if (next != FaultKind.None)
+            {
+                return next;
+            }
+        }
+
+        return (address & (ulong)(size - 1)) != 0 ? FaultKind.AlignmentViolation : FaultKind.None;
+    }
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>
+/// Raw mode's memory (decision D-RAW): one flat, zero-filled, read/write/execute region of 16 MiB
+/// at a 4 KiB-aligned base. Any address outside it is <see cref="FaultKind.InvalidAddress"/>.
+/// </summary>
+/// <remarks>
+/// Pages are allocated on first write: until then a page reads (and fetches) as a shared page of
+/// zeros that is never writable, so a run costs memory only for the pages it loads or writes. The
+/// write translation of a fresh page returns a new host page; the machine's TLB fill replaces the
+/// entry that pointed at the zero page, and decoded code is re-read from the new page.
+/// </remarks>
+public sealed unsafe class RawAddressSpace : AddressSpace
+{
+    public const ulong RegionSize = 0x100_0000;
+    private const int PageCount = (int)(RegionSize / PageSize);
+
+    /// <summary>The page every unwritten page reads as. Shared, never written (it is only ever given
+    /// out without <see cref="PagePermissions.Write"/>), never freed.</summary>
+    private static readonly byte* ZeroPage = (byte*)NativeMemory.AllocZeroed(PageSize);
+
+    private byte** pages;
+
+    public ulong Base { get; }
+
+    public RawAddressSpace(ulong baseAddress)
+    {
+        if (baseAddress % PageSize != 0 || baseAddress > ulong.MaxValue - RegionSize + 1)
+        {
+            throw new ArgumentException("the raw region must be 4 KiB aligned and end at or below 2^64", nameof(baseAddress));
+        }
+
+        Base = baseAddress;
+        pages = (byte**)NativeMemory.AllocZeroed((nuint)(PageCount * sizeof(byte*)));
+    }
+
+    private byte* PageForWrite(int index)
+    {
+        byte* p = pages[index];
+        if (p == null)
+        {
+            p = (byte*)NativeMemory.AllocZeroed(PageSize);
+            pages[index] = p;
+        }
+
+        return p;
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> into the region at <paramref name="offset"/> from the base (loading an image).</summary>
+    public void Write(ulong offset, ReadOnlySpan<byte> bytes)
+    {
+        ObjectDisposedException.ThrowIf(pages == null, this);
+        if (offset > RegionSize || (ulong)bytes.Length > RegionSize - offset)
+        {
+            throw new ArgumentException("the bytes must lie inside the region", nameof(offset));
+        }
+
+        while (bytes.Length > 0)
+        {
+            int inPage = (int)(offset % PageSize);
+            int n = Math.Min(bytes.Length, PageSize - inPage);
+            bytes[..n].CopyTo(new Span<byte>(PageForWrite((int)(offset / PageSize)) + inPage, n));
+            bytes = bytes[n..];
+            offset += (ulong)n;
+        }
+    }
+
+    /// <summary>The byte at guest address <paramref name="address"/>; 0 outside the region.</summary>
+    public byte ReadByte(ulong address)
+    {
+        ObjectDisposedException.ThrowIf(pages == null, this);
+        ulong offset = address - Base;
+        if (offset >= RegionSize)
+        {
+            return 0;
+        }
+
+        byte* p = pages[offset / PageSize];
+        return p == null ? (byte)0 : p[offset % PageSize];
+    }
+
+    public override FaultKind TranslatePage(ulong pageAddress, Access access, out byte* host, out PagePermissions permissions)
+    {
+        ulong offset = pageAddress - Base; // wraps for addresses below the base
+        if (offset >= RegionSize || pages == null)
+        {
+            host = null;
+            permissions = PagePermissions.None;
+            return FaultKind.InvalidAddress;
+        }
+
+        int index = (int)(offset / PageSize);
+        if (pages[index] == null && access != Access.Write)
+        {
+            host = ZeroPage;
+            permissions = PagePermissions.Read | PagePermissions.Fetch;
+            return FaultKind.None;
+        }
+
+        host = PageForWrite(index);
+        permissions = PagePermissions.Read | PagePermissions.Write | PagePermissions.Fetch;
+        return FaultKind.None;
+    }
+
+    private void Free()
+    {
+        if (pages != null)
+        {
+            for (int i = 0; i < PageCount; i++)
+            {
+                if (pages[i] != null)
+                {
+                    NativeMemory.Free(pages[i]);
+                }
+            }
+
+            NativeMemory.Free(pages);
+            pages = null;
+        }
+    }
+
+    public override void Dispose()
+    {
+        Free();
+        base.Dispose();
+    }
+
+    ~RawAddressSpace() => Free();
+}

@@ -1,0 +1,561 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Thru.Engine;
+
+/// <summary>How instructions are charged against the budget.</summary>
+public enum CostModel : byte
+{
+    /// <summary>Raw mode: 1 per retired instruction (the budget is maxSteps).</summary>
+    Instructions,
+    /// <summary>Thru mode: 4 CU per 32-bit and 2 per 16-bit instruction, +1 per byte loaded or stored.</summary>
+    ComputeUnits,
+}
+
+/// <summary>Why <see cref="Machine.Run"/> returned.</summary>
+public enum StopReason : byte
+{
+    /// <summary>At an ECALL (pc at it; not charged, not counted).</summary>
+    Ecall,
+    /// <summary>At an EBREAK or C.EBREAK (pc at it; not charged, not counted).</summary>
+    Ebreak,
+    /// <summary>A fault (<see cref="Machine.Fault"/>); pc at the faulting instruction, state as before it.</summary>
+    Fault,
+    /// <summary>The budget cannot pay for the next instruction; pc at it.</summary>
+    Limit,
+}
+
+/// <summary>One entry of the data TLB (direct-mapped). A tag is the page address; it can match
+/// only an address whose low bits (under the access size) are zero, so one compare checks the
+/// page and the alignment. <see cref="Machine.InvalidTag"/> never matches.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 32)]
+internal struct TlbEntry
+{
+    public ulong ReadTag;
+    public ulong WriteTag;
+    /// <summary>host address = guest address + Addend.</summary>
+    public ulong Addend;
+}
+
+/// <summary>One entry of the code TLB: guest page number → its slot array.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 16)]
+internal unsafe struct CodeTlbEntry
+{
+    public ulong PageNumber;
+    public Slot* Slots;
+}
+
+/// <summary>The machine state the hot loop works on, in unmanaged memory.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct State
+{
+    /// <summary>x0..x31, then x32: the scratch register that receives writes to x0.</summary>
+    public fixed ulong X[Machine.RegisterSlots];
+    public ulong Pc;
+    /// <summary>Units still payable (raw mode: instructions).</summary>
+    public long Budget;
+    /// <summary>Instructions retired.</summary>
+    public long Count;
+    public FaultKind Fault;
+    /// <summary>Value returned by a slow-path load.</summary>
+    public ulong Loaded;
+    public TlbEntry* Tlb;
+    public CodeTlbEntry* CodeTlb;
+    // Where the hot loop starts: the slot, its page's slot array and guest page address.
+    public Slot* Entry;
+    public Slot* Slots0;
+    public ulong PageAddress;
+}
+
+/// <summary>A decoded code page: 2048 slots plus two PageEnd sentinels, in unmanaged memory.</summary>
+internal sealed unsafe class CodePage
+{
+    public const int Slots = AddressSpace.PageSize / 2;
+    public readonly ulong PageAddress;
+    public readonly Slot* SlotArray;
+    /// <summary>A decoded 32-bit instruction at offset 0xFFE reads the next page: that page is watched too.</summary>
+    public bool Straddles;
+
+    public CodePage(ulong pageAddress)
+    {
+        PageAddress = pageAddress;
+        SlotArray = (Slot*)NativeMemory.AllocZeroed((nuint)((Slots + 2) * sizeof(Slot)));
+        Clear();
+    }
+
+    /// <summary>Forget every decoded instruction (after a store into the bytes they came from).</summary>
+    public void Clear()
+    {
+        new Span<byte>(SlotArray, Slots * sizeof(Slot)).Clear();
+        for (int i = Slots; i < Slots + 2; i++)
+        {
+            SlotArray[i] = new Slot { Op = Op.PageEnd };
+        }
+
+        Straddles = false;
+    }
+
+    public void Free() => NativeMemory.Free(SlotArray);
+}
+
+/// <summary>
+/// The fast interpreter: registers, pc, budget, a software TLB in front of an
+/// <see cref="AddressSpace"/>, and a lazily filled cache of pre-decoded code pages. Not thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>Dispatch: <see cref="Run"/> (the dispatcher) finds the code page of the pc, decodes the block at the pc if
+/// needed, and enters the hot loop (<see cref="Interpreter"/>), which runs until something it cannot handle
+/// locally: a stop (ecall, ebreak, fault, limit), a jump to a page missing from the code TLB, an undecoded slot,
+/// the end of a page, or a store into decoded code.</para>
+/// <para>Self-modifying code: a page with decoded slots (and the page after one whose last slot straddles into
+/// it) is <i>watched</i>: its write-TLB entry is never installed, so every store to it takes the slow path, which
+/// writes, marks the page dirty, and makes the hot loop leave after the store. The dispatcher then clears the
+/// page's slots before anything else runs, so the next fetch of those bytes decodes the new instruction.</para>
+/// </remarks>
+public sealed unsafe class Machine : IDisposable
+{
+    public const int RegisterSlots = 33;
+    internal const ulong InvalidTag = 0x800; // bit 11 never survives the tag mask
+    internal const int TlbEntries = 256;
+    internal const int CodeTlbEntries = 64;
+    /// <summary>Decoded pages kept before the whole cache is dropped (bounds memory at ~70 MB).</summary>
+    private const int MaxCodePages = 2048;
+
+    private readonly AddressSpace space;
+    private readonly CostModel costModel;
+    private State* st;
+    private readonly Dictionary<ulong, CodePage> codePages = new();
+    private readonly List<ulong> dirtyPages = new();
+
+    public Machine(AddressSpace space, CostModel costModel)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("the engine needs a little-endian host");
+        }
+
+        this.space = space;
+        this.costModel = costModel;
+        st = (State*)NativeMemory.AllocZeroed((nuint)sizeof(State));
+        st->Tlb = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbEntries * sizeof(TlbEntry)));
+        st->CodeTlb = (CodeTlbEntry*)NativeMemory.AllocZeroed((nuint)(CodeTlbEntries * sizeof(CodeTlbEntry)));
+        FlushTlb();
+        FlushCodeTlb();
+    }
+
+    public ulong Pc
+    {
+        get => st->Pc;
+        set => st->Pc = value;
+    }
+
+    /// <summary>Units the run may still spend (raw mode: instructions).</summary>
+    public long Budget
+    {
+        get => st->Budget;
+        set => st->Budget = value;
+    }
+
+    /// <summary>Instructions retired so far.</summary>
+    public long Instructions
+    {
+        get => st->Count;
+        set => st->Count = value;
+    }
+
+    /// <summary>The fault of the last run that stopped with <see cref="StopReason.Fault"/>.</summary>
+    public FaultKind Fault => st->Fault;
+
+    public ulong GetRegister(int r) => (uint)r < 32 ? (r == 0 ? 0 : st->X[r]) : throw new ArgumentOutOfRangeException(nameof(r));
+
+    public void SetRegister(int r, ulong value)
+    {
+        if ((uint)r >= 32)
+        {
+            throw new ArgumentOutOfRangeException(nameof(r));
+        }
+
+        if (r != 0)
+        {
+            st->X[r] = value;
+        }
+    }
+
+    /// <summary>
+    /// Runs until ecall, ebreak, a fault, or the budget cannot pay for the next instruction.
+    /// Never throws for any guest program; the budget bounds every run.
+    /// </summary>
+    public StopReason Run()
+    {
+        ObjectDisposedException.ThrowIf(st == null, this);
+        while (true)
+        {
+            if (dirtyPages.Count > 0)
+            {
+                ProcessDirtyPages();
+            }
+
+            // D-RAW: the step limit is checked before the next instruction is fetched. (Thru mode's
+            // CU rule will decide its own order here.)
+            if (st->Budget <= 0)
+            {
+                return StopReason.Limit;
+            }
+
+            ulong pc = st->Pc;
+            CodePage? page = FindCodePage(pc & ~0xFFFUL, out FaultKind fetchFault);
+            if (page == null || (pc & 1) != 0)
+            {
+                st->Fault = space.Classify(pc, 2, Access.Fetch, fetchFault);
+                if (st->Fault == FaultKind.None)
+                {
+                    st->Fault = FaultKind.AlignmentViolation;
+                }
+
+                return StopReason.Fault;
+            }
+
+            Slot* s = page.SlotArray + ((pc & 0xFFF) >> 1);
+            if (s->Op == Op.Undecoded)
+            {
+                DecodeBlock(page, (int)((pc & 0xFFF) >> 1));
+            }
+
+            st->Entry = s;
+            st->Slots0 = page.SlotArray;
+            st->PageAddress = page.PageAddress;
+            Exit exit = st->Budget >= s->SuffixCost
+                ? Interpreter.Run<Interpreter.Blocks>(this, st)
+                : Interpreter.Run<Interpreter.Steps>(this, st);
+
+            switch (exit)
+            {
+                case Exit.Continue:
+                    continue;
+                case Exit.Ecall:
+                    return StopReason.Ecall;
+                case Exit.Ebreak:
+                    return StopReason.Ebreak;
+                case Exit.Fault:
+                    return StopReason.Fault;
+                default:
+                    return StopReason.Limit;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- code cache
+
+    private CodePage? FindCodePage(ulong pageAddress, out FaultKind fault)
+    {
+        fault = FaultKind.None;
+        if (codePages.TryGetValue(pageAddress, out CodePage? page))
+        {
+            return page;
+        }
+
+        fault = space.TranslatePage(pageAddress, Access.Fetch, out _, out _);
+        if (fault != FaultKind.None)
+        {
+            return null;
+        }
+
+        if (codePages.Count >= MaxCodePages)
+        {
+            DropCodeCache();
+        }
+
+        page = new CodePage(pageAddress);
+        codePages.Add(pageAddress, page);
+        FlushWrite(pageAddress); // the page is watched from now on
+        CodeTlbEntry* e = st->CodeTlb + ((pageAddress >> 12) & (CodeTlbEntries - 1));
+        e->PageNumber = pageAddress >> 12;
+        e->Slots = page.SlotArray;
+        return page;
+    }
+
+    private void DropCodeCache()
+    {
+        foreach (CodePage p in codePages.Values)
+        {
+            p.Free();
+        }
+
+        codePages.Clear();
+        FlushCodeTlb();
+    }
+
+    private bool IsWatched(ulong pageAddress) =>
+        codePages.ContainsKey(pageAddress)
+        || (codePages.TryGetValue(pageAddress - 0x1000, out CodePage? previous) && previous.Straddles);
+
+    private void ProcessDirtyPages()
+    {
+        foreach (ulong p in dirtyPages)
+        {
+            if (codePages.TryGetValue(p, out CodePage? page))
+            {
+                page.Clear();
+            }
+
+            if (codePages.TryGetValue(p - 0x1000, out CodePage? previous) && previous.Straddles)
+            {
+                previous.Clear();
+            }
+        }
+
+        dirtyPages.Clear();
+    }
+
+    /// <summary>
+    /// Decodes the block starting at slot <paramref name="index"/>: forward until a terminator, an
+    /// already decoded slot or the page end; then backward, filling the suffix sums.
+    /// </summary>
+    private void DecodeBlock(CodePage page, int index)
+    {
+        // Translate again rather than keep a host pointer: the address space may have moved the page
+        // (copy-on-write) since the code page was created.
+        if (space.TranslatePage(page.PageAddress, Access.Fetch, out byte* host, out _) != FaultKind.None)
+        {
+            host = null; // cannot happen for a page that was found; decode as fetch faults
+        }
+
+        Span<short> chain = stackalloc short[CodePage.Slots];
+        int n = 0;
+        int i = index;
+        Slot* slots = page.SlotArray;
+        while (i < CodePage.Slots && slots[i].Op == Op.Undecoded)
+        {
+            DecodeSlot(page, host, i, ref slots[i]);
+            chain[n++] = (short)i;
+            if (OpInfo.EndsBlock(slots[i].Op))
+            {
+                break;
+            }
+
+            i += slots[i].Len;
+        }
+
+        for (int k = n - 1; k >= 0; k--)
+        {
+            ref Slot s = ref slots[chain[k]];
+            if (OpInfo.EndsBlock(s.Op))
+            {
+                s.SuffixCost = s.Cost;
+                s.SuffixCount = 1;
+            }
+            else
+            {
+                ref Slot next = ref slots[chain[k] + s.Len]; // a decoded slot or a sentinel (0, 0)
+                s.SuffixCost = (ushort)(s.Cost + next.SuffixCost);
+                s.SuffixCount = (ushort)(1 + next.SuffixCount);
+            }
+        }
+    }
+
+    private void DecodeSlot(CodePage page, byte* host, int index, ref Slot s)
+    {
+        int offset = index * 2;
+        if (host == null)
+        {
+            s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 1 };
+        }
+        else
+        {
+            ushort low = *(ushort*)(host + offset);
+            switch (Decoder.Length(low))
+            {
+                case 2:
+                    Decoder.Decode16(low, ref s);
+                    s.Len = 1;
+                    break;
+                default:
+                    {
+                        ushort high;
+                        if (offset + 2 < AddressSpace.PageSize)
+                        {
+                            high = *(ushort*)(host + offset + 2);
+                        }
+                        else
+                        {
+                            // The instruction straddles into the next page.
+                            ulong next = page.PageAddress + 0x1000;
+                            FaultKind f = space.TranslatePage(next, Access.Fetch, out byte* nextHost, out _);
+                            if (f != FaultKind.None)
+                            {
+                                s = new Slot { Op = Op.FetchFault, Aux = (byte)f, Len = 2 };
+                                break;
+                            }
+
+                            high = *(ushort*)nextHost;
+                            page.Straddles = true;
+                            FlushWrite(next);
+                        }
+
+                        Decoder.Decode32(low | ((uint)high << 16), ref s);
+                        s.Len = 2;
+                        break;
+                    }
+            }
+        }
+
+        // Branch and JAL targets in the same page are followed inside the hot loop without a lookup.
+        if (s.Op is Op.Jal or Op.Beq or Op.Bne or Op.Blt or Op.Bge or Op.Bltu or Op.Bgeu)
+        {
+            long target = offset + (long)s.Imm;
+            s.Aux = (byte)(target >= 0 && target < AddressSpace.PageSize ? 1 : 0);
+        }
+
+        s.Cost = CostOf(s);
+    }
+
+    private byte CostOf(in Slot s)
+    {
+        if (costModel == CostModel.Instructions)
+        {
+            return 1;
+        }
+
+        if (s.Op is Op.Illegal or Op.FetchFault)
+        {
+            return 0; // never executed
+        }
+
+        return (byte)(2 * s.Len + OpInfo.DataBytes(s.Op));
+    }
+
+    // ---------------------------------------------------------------- data TLB and slow paths
+
+    private void FlushTlb()
+    {
+        for (int i = 0; i < TlbEntries; i++)
+        {
+            st->Tlb[i] = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
+        }
+    }
+
+    private void FlushCodeTlb()
+    {
+        for (int i = 0; i < CodeTlbEntries; i++)
+        {
+            st->CodeTlb[i] = new CodeTlbEntry { PageNumber = ulong.MaxValue };
+        }
+    }
+
+    private void FlushWrite(ulong pageAddress)
+    {
+        TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
+        if (e->WriteTag == pageAddress)
+        {
+            e->WriteTag = InvalidTag;
+        }
+    }
+
+    /// <summary>
+    /// Forget every cached translation of a guest page (address spaces call this when a page's host
+    /// memory or permissions change, e.g. a copy-on-write copy) and its decoded code.
+    /// </summary>
+    public void InvalidatePage(ulong pageAddress)
+    {
+        pageAddress &= ~0xFFFUL;
+        TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
+        if (e->ReadTag == pageAddress || e->WriteTag == pageAddress)
+        {
+            *e = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
+        }
+
+        dirtyPages.Add(pageAddress);
+    }
+
+    private void Fill(ulong pageAddress, byte* host, PagePermissions permissions)
+    {
+        TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
+        ulong addend = (ulong)host - pageAddress;
+        if (e->Addend != addend || (e->ReadTag != pageAddress && e->WriteTag != pageAddress))
+        {
+            *e = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag, Addend = addend };
+        }
+
+        if ((permissions & PagePermissions.Read) != 0)
+        {
+            e->ReadTag = pageAddress;
+        }
+
+        if ((permissions & PagePermissions.Write) != 0 && !IsWatched(pageAddress))
+        {
+            e->WriteTag = pageAddress;
+        }
+    }
+
+    /// <summary>A load the TLB could not serve. The value is left in State.Loaded (zero-extended).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal FaultKind LoadSlow(ulong address, int size)
+    {
+        ulong page = address & ~0xFFFUL;
+        FaultKind f = space.TranslatePage(page, Access.Read, out byte* host, out PagePermissions perms);
+        if (f != FaultKind.None || (address & (ulong)(size - 1)) != 0)
+        {
+            f = space.Classify(address, size, Access.Read, f);
+            return f == FaultKind.None ? FaultKind.AlignmentViolation : f;
+        }
+
+        Fill(page, host, perms);
+        byte* p = host + (address & 0xFFF);
+        st->Loaded = size switch
+        {
+            1 => *p,
+            2 => *(ushort*)p,
+            4 => *(uint*)p,
+            _ => *(ulong*)p,
+        };
+        return FaultKind.None;
+    }
+
+    /// <summary>Result of <see cref="StoreSlow"/> when the store hit decoded code: the hot loop must leave.</summary>
+    internal const int CodeModified = 0x100;
+
+    /// <summary>A store the TLB could not serve: 0, a <see cref="FaultKind"/>, or <see cref="CodeModified"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal int StoreSlow(ulong address, int size, ulong value)
+    {
+        ulong page = address & ~0xFFFUL;
+        FaultKind f = space.TranslatePage(page, Access.Write, out byte* host, out PagePermissions perms);
+        if (f != FaultKind.None || (address & (ulong)(size - 1)) != 0)
+        {
+            f = space.Classify(address, size, Access.Write, f);
+            return (int)(f == FaultKind.None ? FaultKind.AlignmentViolation : f);
+        }
+
+        Fill(page, host, perms);
+        byte* p = host + (address & 0xFFF);
+        switch (size)
+        {
+            case 1: *p = (byte)value; break;
+            case 2: *(ushort*)p = (ushort)value; break;
+            case 4: *(uint*)p = (uint)value; break;
+            default: *(ulong*)p = value; break;
+        }
+
+        if (IsWatched(page))
+        {
+            dirtyPages.Add(page);
+            return CodeModified;
+        }
+
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        if (st != null)
+        {
+            DropCodeCache();
+            NativeMemory.Free(st->Tlb);
+            NativeMemory.Free(st->CodeTlb);
+            NativeMemory.Free(st);
+            st = null;
+        }
+    }
+}
