@@ -12,6 +12,7 @@ module Thru.Compare.Fixture
 
 open System
 open System.Text.Json.Nodes
+open Thru.Model
 open Thru.Compare.RawObservation
 
 let formatName = "thrumodel-fixture"

@@ -36,14 +36,3 @@ module Json =
     /// Indented JSON text.
     let render (node: JsonNode) =
         node.ToJsonString(System.Text.Json.JsonSerializerOptions(WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
-
-/// `result { let! x = … }`: sequencing of Result values, stopping at the first Error.
-[<AutoOpen>]
-module ResultBuilder =
-    type ResultBuilder() =
-        member _.Bind(r: Result<'a, 'e>, f: 'a -> Result<'b, 'e>) = Result.bind f r
-        member _.Return(x: 'a) : Result<'a, 'e> = Ok x
-        member _.ReturnFrom(r: Result<'a, 'e>) = r
-        member _.Zero() : Result<unit, 'e> = Ok()
-
-    let result = ResultBuilder()

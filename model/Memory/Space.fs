@@ -256,3 +256,41 @@ let initial
       Stack = Anonymous.create GrowsDown
       Heap = Anonymous.create GrowsUp
       Pool = PagePool.create poolPages }
+
+/// The location `delta` bytes further on (same segment).
+let private shift (loc: Location) (delta: int) =
+    match loc with
+    | TxnData o -> TxnData(o + delta)
+    | ShadowStackAt o -> ShadowStackAt(o + delta)
+    | ProgramAt o -> ProgramAt(o + delta)
+    | BlockContextAt(k, o) -> BlockContextAt(k, o + delta)
+    | MetaAt(i, o) -> MetaAt(i, o + delta)
+    | DataAt(i, o) -> DataAt(i, o + delta)
+    | StackAt o -> StackAt(o + delta)
+    | HeapAt o -> HeapAt(o + delta)
+
+let private sameExtent (a: Location) (b: Location) =
+    match a, b with
+    | TxnData _, TxnData _
+    | ShadowStackAt _, ShadowStackAt _
+    | ProgramAt _, ProgramAt _
+    | StackAt _, StackAt _
+    | HeapAt _, HeapAt _ -> true
+    | BlockContextAt(k1, _), BlockContextAt(k2, _) -> k1 = k2
+    | MetaAt(i1, _), MetaAt(i2, _)
+    | DataAt(i1, _), DataAt(i2, _) -> i1 = i2
+    | _ -> false
+
+/// The `count` bytes at `addr` for a syscall that reads a buffer (log data, event payloads,
+/// proofs, signatures): any alignment, pages may be crossed, but every byte must be readable and
+/// the buffer must lie in one segment (one record of the block context). Every extent is
+/// contiguous, so checking the first and the last byte checks them all. None when not readable.
+let readRange (s: Space) (addr: uint64) (count: uint64) : byte[] option =
+    if count = 0UL then
+        Some [||]
+    elif count > Address.segmentLimit || addr + count - 1UL < addr then
+        None
+    else
+        match resolve s addr 1 Read, resolve s (addr + count - 1UL) 1 Read with
+        | Ok first, Ok last when sameExtent first last -> Some(Array.init (int count) (fun i -> byte (read s (shift first i) 1)))
+        | _ -> None

@@ -1,0 +1,277 @@
+/// Executing a transaction (spec/transactions.md §3, §5, §7; spec/runtime transaction-execution):
+/// validation, pre-execution (liveness, fee payer, nonce, fee), the program run, then commit or
+/// rollback, and the result record (proto TransactionExecutionResult).
+module Thru.Model.Runtime.Execution
+
+open Thru.Model
+open Thru.Model.Isa
+open Thru.Model.Memory
+open Thru.Model.Memory.Layout
+open Thru.Model.Memory.Space
+open Thru.Model.Runtime.Vm
+
+/// The world a transaction runs in.
+type Environment =
+    { Profile: Decisions.Profile
+      /// The active accounts (committed state).
+      State: Map<Pubkey, Account>
+      /// Block contexts, index = blocks ago; block 0 is the current block.
+      Blocks: BlockContext list
+      Verify: Crypto.Verifier
+      VerifyProof: StateProof.ProofVerifier }
+
+/// Details of a stop caused by a fault (the debug service's fields).
+type FaultInfo =
+    { Pc: uint64
+      Trap: Trap option
+      UnknownSyscall: uint64 option }
+
+/// The result of a transaction: the fields of TransactionExecutionResult, the logs, and the new
+/// state. `ExecutionCode` and `FaultCode` are the debug service's VmExecutionDetails fields.
+type TxnResult =
+    { VmError: int
+      /// Why validation or pre-execution refused the transaction (None once it executed).
+      Rejection: string option
+      UserErrorCode: uint64
+      ExecutionCode: int64
+      FaultCode: int
+      ConsumedComputeUnits: uint64
+      ConsumedStateUnits: uint64
+      ConsumedMemoryUnits: uint64
+      PagesUsed: uint64
+      Events: Event list
+      EventsSize: uint64
+      Logs: Log list
+      ErrorProgramAccIdx: int option
+      ReadWriteAccounts: Pubkey list
+      ReadOnlyAccounts: Pubkey list
+      Fault: FaultInfo option
+      /// Registers and pc when execution stopped (zeros when it never started).
+      Registers: uint64[]
+      Pc: uint64
+      CallDepth: int
+      MaxCallDepth: int
+      State: Map<Pubkey, Account> }
+
+let private emptyResult (env: Environment) code reason =
+    { VmError = code
+      Rejection = Some reason
+      UserErrorCode = 0UL
+      ExecutionCode = 0L
+      FaultCode = Codes.FaultCode.none
+      ConsumedComputeUnits = 0UL
+      ConsumedStateUnits = 0UL
+      ConsumedMemoryUnits = 0UL
+      PagesUsed = 0UL
+      Events = []
+      EventsSize = 0UL
+      Logs = []
+      ErrorProgramAccIdx = None
+      ReadWriteAccounts = []
+      ReadOnlyAccounts = []
+      Fault = None
+      Registers = Array.zeroCreate 32
+      Pc = 0UL
+      CallDepth = 0
+      MaxCallDepth = 0
+      State = env.State }
+
+/// Decision D-SEQ: at the end of a transaction every account whose metadata (other than seq) or
+/// data changed gets seq = its old seq + 1; accounts that end deleted or ephemeral leave the state.
+let private settle (before: Map<Pubkey, Account>) (after: (Pubkey * Account option) list) : Map<Pubkey, Account> =
+    after
+    |> List.fold
+        (fun (state: Map<Pubkey, Account>) (key, account) ->
+            match account with
+            | None -> state.Remove key
+            | Some a when AccountMeta.hasFlag AccountFlags.deleted a.Meta || AccountMeta.hasFlag AccountFlags.ephemeral a.Meta -> state.Remove key
+            | Some a ->
+                let a = { a with Meta = { a.Meta with Flags = a.Meta.Flags &&& ~~~AccountFlags.newlyCreated } }
+
+                match before.TryFind key with
+                | Some old when old.Meta = { a.Meta with Seq = old.Meta.Seq } && old.Data = a.Data -> state.Add(key, old)
+                | Some old -> state.Add(key, { a with Meta = { a.Meta with Seq = old.Meta.Seq + 1UL } })
+                | None -> state.Add(key, { a with Meta = { a.Meta with Seq = 0UL } }))
+        before
+
+/// The account an AccountState ends as.
+let private finalAccount (a: AccountState) : Account option =
+    a.Meta |> Option.map (fun m -> { Meta = m; Data = Paged.Overlay.toArray a.Data (int m.DataSize) })
+
+// ---------------------------------------------------------------------------------------
+// Pre-execution (spec/transactions.md §5). Decision D-PREEXEC-ORDER: liveness; fee payer (from
+// the state, or created/restored from the attached proof); the fee payer's owner; nonce; nonce
+// advance; fee.
+// ---------------------------------------------------------------------------------------
+
+type private PreExecution =
+    | Proceed of feePayer: Account
+    /// Refused before execution; the state to keep (nonce advanced, or unchanged).
+    | Refused of code: int * reason: string * state: Map<Pubkey, Account>
+
+/// The fee payer when it is not in the active state. Decision D-FEE-PAYER-PROOF: the attached
+/// proof is consulted only then; a CREATION proof creates an empty EOA, an EXISTING proof restores
+/// the attached 64-byte record (which must have data_sz 0 and the EOA owner).
+let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (slot: uint64) : Result<Account, int * string> =
+    match t.StateProof with
+    | None -> Error(Codes.Txn.feePayerAccountDoesNotExist, "the fee payer does not exist and no state proof is attached")
+    | Some bytes ->
+        match StateProof.parse bytes with
+        | Error _ -> Error(Codes.Txn.invalidFeePayerStateProof, "the fee-payer state proof is malformed")
+        | Ok p ->
+            let ago = slot - p.Slot
+
+            if p.Slot > slot || ago >= uint64 (min env.Blocks.Length Layout.blockHistory) then
+                Error(Codes.Txn.invalidFeePayerStateProofSlot, sprintf "the fee-payer proof's slot %d is not among the visible blocks" p.Slot)
+            else
+                let root = env.Blocks[int ago].StateRoot
+                let key = t.Header.FeePayer
+
+                match p.Type, t.FeePayerMeta with
+                | StateProof.Creation, _ ->
+                    if env.VerifyProof key StateProof.Absent root p then Ok(Account.create Pubkey.zero 0UL [||])
+                    else Error(Codes.Txn.invalidFeePayerStateProof, "the fee payer's CREATION proof does not verify")
+                | StateProof.Existing, Some record ->
+                    let meta = Layout.metaOfView record[2..]
+
+                    if meta.DataSize <> 0u then Error(Codes.Txn.invalidFeePayerStateProofAccountMetaDataSz, "the fee-payer record has data")
+                    elif meta.Owner <> Pubkey.zero then Error(Codes.Txn.invalidFeePayerStateProofAccountOwner, "the fee-payer record is not owned by the EOA program")
+                    else
+                        let account = { Meta = { meta with Flags = meta.Flags &&& ~~~AccountFlags.compressed }; Data = [||] }
+
+                        if env.VerifyProof key (StateProof.Holds(StateProof.accountValueHash { Meta = meta; Data = [||] })) root p then Ok account
+                        else Error(Codes.Txn.invalidFeePayerStateProof, "the fee payer's EXISTING proof does not verify")
+                | _ -> Error(Codes.Txn.invalidFeePayerStateProofType, "the fee-payer proof has the wrong type")
+
+let private preExecute (env: Environment) (t: Transaction.Transaction) : PreExecution =
+    let h = t.Header
+    let slot = (List.head env.Blocks).Slot
+    // Decision D-EXPIRY-OVERFLOW: start_slot + expiry_after saturates.
+    let expiry = if uint64 h.ExpiryAfter > System.UInt64.MaxValue - h.StartSlot then System.UInt64.MaxValue else h.StartSlot + uint64 h.ExpiryAfter
+
+    if slot < h.StartSlot then
+        Refused(Codes.Txn.notLiveYet, sprintf "current slot %d is before start_slot %d" slot h.StartSlot, env.State)
+    elif slot >= expiry then
+        Refused(Codes.Txn.expired, sprintf "current slot %d is at or after the expiry slot %d" slot expiry, env.State)
+    else
+        let payer =
+            match env.State.TryFind h.FeePayer with
+            | Some a -> Ok a
+            | None -> feePayerFromProof env t slot
+
+        match payer with
+        | Error(code, reason) -> Refused(code, reason, env.State)
+        | Ok a when a.Meta.Owner <> Pubkey.zero -> Refused(Codes.Txn.invalidFeePayerAccountOwner, "the fee payer is not owned by the EOA program", env.State)
+        | Ok a when h.Nonce < a.Meta.Nonce -> Refused(Codes.Txn.nonceTooLow, sprintf "nonce %d is below the fee payer's %d" h.Nonce a.Meta.Nonce, env.State)
+        | Ok a when h.Nonce > a.Meta.Nonce -> Refused(Codes.Txn.nonceTooHigh, sprintf "nonce %d is above the fee payer's %d" h.Nonce a.Meta.Nonce, env.State)
+        | Ok a ->
+            let advanced = { a with Meta = { a.Meta with Nonce = a.Meta.Nonce + 1UL } }
+
+            if advanced.Meta.Balance < h.Fee then
+                Refused(Codes.Txn.insufficientFeePayerBalance, sprintf "balance %d cannot pay the fee %d" a.Meta.Balance h.Fee, settle env.State [ h.FeePayer, Some advanced ])
+            else
+                Proceed { advanced with Meta = { advanced.Meta with Balance = advanced.Meta.Balance - h.Fee } }
+
+// ---------------------------------------------------------------------------------------
+// Execution.
+// ---------------------------------------------------------------------------------------
+
+/// Execute a transaction given as wire bytes.
+let execute (env: Environment) (wire: byte[]) : TxnResult =
+    match Transaction.parse env.Verify wire with
+    | Error r -> emptyResult env r.Code r.Reason
+    | Ok t ->
+        let accountLists r = { r with ReadWriteAccounts = t.ReadWrite; ReadOnlyAccounts = t.ReadOnly }
+
+        match preExecute env t with
+        | Refused(code, reason, state) -> accountLists { emptyResult env code reason with State = state }
+        | Proceed feePayer ->
+            let afterFee = settle env.State [ t.Header.FeePayer, Some feePayer ]
+            let keys = t.Accounts
+            let committed = keys |> List.mapi (fun i k -> k, (if i = 0 then Some feePayer else env.State.TryFind k))
+
+            let program =
+                match snd committed[1] with
+                | Some a when Account.isProgram a -> Executable.parseWith env.Profile.TrailerSize a.Data |> Result.toOption
+                | _ -> None
+
+            match program with
+            | None ->
+                accountLists { emptyResult env Codes.Txn.invalidProgramAccount "account 1 is not a valid program" with State = afterFee; Rejection = None; ExecutionCode = Codes.VmError.sigtext }
+            | Some exe ->
+                let space =
+                    Space.initial env.Profile wire t.Header.ReadWriteCount committed exe env.Blocks (int t.Header.MemoryUnits)
+
+                let ctx =
+                    { Profile = env.Profile
+                      ChainId = t.Header.ChainId
+                      FeePayer = t.Header.FeePayer
+                      TxnFlags = t.Header.Flags
+                      Slot = (List.head env.Blocks).Slot
+                      Verify = env.Verify
+                      VerifyProof = env.VerifyProof
+                      ComputeBudget = uint64 t.Header.ComputeUnits
+                      StateBudget = uint64 t.Header.StateUnits }
+
+                let vm0 =
+                    { Ctx = ctx
+                      Hart = Executable.entryHart (Address.txnDataBase + uint64 t.InstrDataOffset) (uint64 t.InstrData.Length)
+                      Space = space
+                      Returns = []
+                      CallIdx = 0
+                      Invocations = 0
+                      ComputeUsed = 0UL
+                      StateUsed = 0UL
+                      Activated = 0UL
+                      Deactivated = 0UL
+                      Logs = []
+                      Events = []
+                      EventBytes = 0L
+                      Compressed = None }
+
+                let vm, ending = Run.run vm0
+
+                let vmError, faultCode, userCode, errorProgram =
+                    match ending with
+                    | Exited code -> Codes.Txn.success, Codes.FaultCode.none, code, None
+                    | Reverted(code, p) -> Codes.Txn.vmRevert, Codes.FaultCode.revert, code, Some p
+                    | Faulted(_, p)
+                    | UnknownSyscall(_, p) -> Codes.Txn.vmFailed, Codes.FaultCode.none, 0UL, Some p
+                    | ComputeExhausted p -> Codes.Txn.cuExhausted, Codes.FaultCode.sigcu, 0UL, Some p
+                    | StateExhausted p -> Codes.Txn.suExhausted, Codes.FaultCode.sigsu, 0UL, Some p
+
+                let fault =
+                    match ending with
+                    | Faulted(trap, _) -> Some { Pc = vm.Hart.Pc; Trap = Some trap; UnknownSyscall = None }
+                    | UnknownSyscall(n, _) -> Some { Pc = vm.Hart.Pc; Trap = None; UnknownSyscall = Some n }
+                    | _ -> None
+
+                // Commit on success; otherwise every account change is rolled back (fee and nonce stay).
+                let state =
+                    match ending with
+                    | Exited _ -> settle env.State (vm.Space.Accounts |> Array.map (fun a -> a.Key, finalAccount a) |> List.ofArray)
+                    | _ -> afterFee
+
+                let events = List.rev vm.Events
+
+                { VmError = vmError
+                  Rejection = None
+                  UserErrorCode = userCode
+                  ExecutionCode = vmErrorOf ending
+                  FaultCode = faultCode
+                  ConsumedComputeUnits = vm.ComputeUsed
+                  ConsumedStateUnits = vm.StateUsed
+                  ConsumedMemoryUnits = uint64 vm.Space.Pool.Peak
+                  PagesUsed = uint64 vm.Space.Pool.InUse
+                  Events = events
+                  EventsSize = events |> List.sumBy (fun e -> uint64 e.Payload.Length)
+                  Logs = List.rev vm.Logs
+                  ErrorProgramAccIdx = errorProgram
+                  ReadWriteAccounts = t.ReadWrite
+                  ReadOnlyAccounts = t.ReadOnly
+                  Fault = fault
+                  Registers = Registers.toArray vm.Hart.Regs
+                  Pc = vm.Hart.Pc
+                  CallDepth = vm.Space.Shadow.CallDepth
+                  MaxCallDepth = vm.Space.Shadow.MaxCallDepth
+                  State = state }
