@@ -11,7 +11,7 @@ DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-
 STAMP      := artifacts/.deps-$(CONFIG)
 CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
 
-.PHONY: all deps build test demo bench proofs clean
+.PHONY: all deps build examples test demo bench proofs clean
 
 all: build
 
@@ -23,8 +23,16 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBS) >/dev/null; }
 	@command -v $(DOTNET) >/dev/null || { echo "the .NET SDK (dotnet) is required"; exit 1; }
 
-build: deps
+build: deps examples
 	$(DOTNET) build ThruModel.sln -c $(CONFIG) -nologo -v quiet -clp:NoSummary
+
+# The C SDK's example programs (examples/build/*.bin), built from source with the RISC-V cross
+# compiler (examples/Makefile installs it when missing).
+examples: deps
+	$(MAKE) -C examples --no-print-directory
+
+proofs: build
+	$(DOTNET) run -c $(CONFIG) --no-build --project proofs
 
 test: build
 	$(DOTNET) test tests/Thru.Tests/Thru.Tests.fsproj -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"

@@ -42,6 +42,40 @@ type DemoArgs =
     interface IArgParserTemplate with
         member _.Usage = ""
 
+type RunArgs =
+    | [<MainCommand; ExactlyOnce>] Program of path: string
+    | Instr of hex: string
+    | Accounts of path: string
+    | Cu of units: int64
+    | [<AltCommandLine("-e")>] Engine of EngineChoice
+    | Json
+    | Txn of path: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Program _ -> "the Thru executable run as the transaction's program (account 1)."
+            | Instr _ -> "instruction data in hex."
+            | Accounts _ -> "JSON file describing the fee payer and the other accounts (see README)."
+            | Cu _ -> "compute-unit budget (default 10000000)."
+            | Engine _ -> "implementation to run (default model)."
+            | Json -> "print one JSON object with the protocol's field names."
+            | Txn _ -> "run this complete serialized transaction instead of building one."
+
+type ProofArgs =
+    | [<MainCommand; ExactlyOnce>] Program of path: string
+    | Accounts of path: string
+    | Key of hex: string
+    | Account of name: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Program _ -> "the program (it decides the default program key, as for run)."
+            | Accounts _ -> "the accounts file of the world (as for run)."
+            | Key _ -> "the account key, 64 hex digits."
+            | Account _ -> "the name of an account of the accounts file."
+
 type DecisionsArgs =
     | Markdown
     | Json
@@ -55,6 +89,8 @@ type DecisionsArgs =
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Raw of ParseResults<RawArgs>
     | [<CliPrefix(CliPrefix.None)>] Disasm of ParseResults<DisasmArgs>
+    | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
+    | [<CliPrefix(CliPrefix.None)>] Proof of ParseResults<ProofArgs>
     | [<CliPrefix(CliPrefix.None)>] Decisions of ParseResults<DecisionsArgs>
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoArgs>
 
@@ -63,5 +99,7 @@ type CliArgs =
             match a with
             | Raw _ -> "run a flat RV64 binary in raw mode (no Thru segments) until ecall, ebreak, a fault or the step limit."
             | Disasm _ -> "print the disassembly of a binary."
+            | Run _ -> "run an executable as the program of a transaction and print the result, logs, events and changed accounts."
+            | Proof _ -> "print the state proof (hex) of a key against the state root run gives a world."
             | Decisions _ -> "print the register of spec decisions (where the public ThruVM spec is silent or contradictory)."
             | Demo _ -> "the demonstration run by `make demo`."

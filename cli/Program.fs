@@ -10,6 +10,8 @@ let private dispatch (results: ParseResults<CliArgs>) =
     match results.GetSubCommand() with
     | Raw args -> RawCommand.run args
     | Disasm args -> DisasmCommand.run args
+    | Run args -> RunCommand.run args
+    | Proof args -> ProofCommand.run args
     | Decisions args -> DecisionsCommand.run args
     | Demo _ -> DemoCommand.run ()
 

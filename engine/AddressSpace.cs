@@ -104,6 +104,37 @@ public abstract unsafe class AddressSpace : IDisposable
         return (address & (ulong)(size - 1)) != 0 ? FaultKind.AlignmentViolation : FaultKind.None;
     }
 
+    /// <summary>
+    /// The slow path of a data access of <paramref name="size"/> bytes (1, 2, 4 or 8) at <paramref name="address"/>:
+    /// the fault, in the address space's own order, or <paramref name="host"/>, the host bytes of the access, and
+    /// <paramref name="cacheable"/>, the accesses the TLB may serve from the same host page without asking again
+    /// (<see cref="PagePermissions.None"/>: ask every time). A write that succeeds has been given the page it writes
+    /// (copy-on-write and the like happen here). The default serves raw mode: <see cref="TranslatePage"/> on the
+    /// access's page, then <see cref="Classify"/> for a refused page or a misaligned address.
+    /// </summary>
+    public virtual FaultKind Resolve(ulong address, int size, Access access, out byte* host, out PagePermissions cacheable)
+    {
+        FaultKind f = TranslatePage(address & ~0xFFFUL, access, out byte* page, out PagePermissions perms);
+        if (f != FaultKind.None || (address & (ulong)(size - 1)) != 0)
+        {
+            host = null;
+            cacheable = PagePermissions.None;
+            f = Classify(address, size, access, f);
+            return f == FaultKind.None ? FaultKind.AlignmentViolation : f;
+        }
+
+        host = page + (address & 0xFFF);
+        cacheable = perms;
+        return FaultKind.None;
+    }
+
+    /// <summary>
+    /// How many bytes from the start of the page at <paramref name="pageAddress"/> may be fetched (the page was
+    /// translated for <see cref="Access.Fetch"/>). Raw mode: the whole page; the Thru program segment: up to its end.
+    /// Parcels past the limit decode as fetch faults (<see cref="FaultKind.InvalidAddress"/>).
+    /// </summary>
+    public virtual int FetchLimit(ulong pageAddress) => PageSize;
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 

@@ -26,8 +26,9 @@ internal enum Exit : byte
 /// cannot pay, with pc at it.</para>
 /// <para>Invariant at every exit: the budget and count cover exactly the instructions that retired. An instruction
 /// that stops the run (ecall, ebreak, a fault) was paid for and is refunded (<c>Undo</c>): in block mode its suffix,
-/// i.e. itself and the rest of the block, in step mode itself. Thru mode's ecall handler charges the ecall itself
-/// (D-ECALL-CU).</para>
+/// i.e. itself and the rest of the block, in step mode itself. Its own cost is left in <c>State.StopCost</c>: Thru mode
+/// charges it back (D-ECALL-CU: the ecall is paid; D-CU-CHARGE: an executed instruction that faults keeps its charge;
+/// illegal encodings and failed fetches cost 0).</para>
 /// <para><b>x0.</b> The decoder sends writes to x0 into x32, a scratch register; x0 is never written.</para>
 /// <para><b>Safety.</b> Every slot index stays inside the page's array: sequential steps end at the two PageEnd
 /// sentinels, in-page branch targets were checked by the decoder (Aux = 1), other targets go through the code TLB.
@@ -103,11 +104,16 @@ internal static unsafe class Interpreter
                     goto Fault;
                 case Op.FetchFault:
                     fault = (FaultKind)s->Aux;
+                    st->FaultAddress = PcOf(s, slots0, pageAddress) + (s->Spare != 0 ? 2UL : 0UL);
+                    st->FaultSize = 2;
+                    st->FaultAccess = Access.Fetch;
                     goto Fault;
                 case Op.Ecall:
+                    st->StopCost = s->Cost;
                     exit = Exit.Ecall;
                     goto Undo;
                 case Op.Ebreak:
+                    st->StopCost = s->Cost;
                     exit = Exit.Ebreak;
                     goto Undo;
 
@@ -395,6 +401,7 @@ internal static unsafe class Interpreter
 
     Fault:
         st->Fault = fault;
+        st->StopCost = s->Cost;
         exit = Exit.Fault;
 
         // The instruction at s was paid for but does not retire: refund it (and, in block mode, the rest of its block).

@@ -59,6 +59,12 @@ internal unsafe struct State
     /// <summary>Instructions retired.</summary>
     public long Count;
     public FaultKind Fault;
+    /// <summary>The access that faulted (a data access or a fetch; not set for an illegal instruction).</summary>
+    public ulong FaultAddress;
+    public int FaultSize;
+    public Access FaultAccess;
+    /// <summary>The metered cost of the instruction that stopped the run (ecall, ebreak, a fault); 0 for a failed fetch.</summary>
+    public int StopCost;
     /// <summary>Value returned by a slow-path load.</summary>
     public ulong Loaded;
     public TlbEntry* Tlb;
@@ -67,6 +73,26 @@ internal unsafe struct State
     public Slot* Entry;
     public Slot* Slots0;
     public ulong PageAddress;
+}
+
+/// <summary>
+/// The decoded pages of one body of code, by guest page address. Raw mode has one; Thru mode has one per program
+/// image (every program runs at the same addresses) and switches between them on invoke and return.
+/// </summary>
+internal sealed class CodeCache
+{
+    public readonly Dictionary<ulong, CodePage> Pages = new();
+
+    /// <summary>Releases every decoded page (idempotent).</summary>
+    public void Free()
+    {
+        foreach (CodePage p in Pages.Values)
+        {
+            p.Free();
+        }
+
+        Pages.Clear();
+    }
 }
 
 /// <summary>A decoded code page: 2048 slots plus two PageEnd sentinels, in unmanaged memory.</summary>
@@ -126,7 +152,8 @@ public sealed unsafe class Machine : IDisposable
     private readonly AddressSpace space;
     private readonly CostModel costModel;
     private State* st;
-    private readonly Dictionary<ulong, CodePage> codePages = new();
+    private CodeCache code = new();
+    private Dictionary<ulong, CodePage> codePages;
     private readonly List<ulong> dirtyPages = new();
 
     public Machine(AddressSpace space, CostModel costModel)
@@ -138,6 +165,7 @@ public sealed unsafe class Machine : IDisposable
 
         this.space = space;
         this.costModel = costModel;
+        codePages = code.Pages;
         st = (State*)NativeMemory.AllocZeroed((nuint)sizeof(State));
         st->Tlb = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbEntries * sizeof(TlbEntry)));
         st->CodeTlb = (CodeTlbEntry*)NativeMemory.AllocZeroed((nuint)(CodeTlbEntries * sizeof(CodeTlbEntry)));
@@ -168,6 +196,31 @@ public sealed unsafe class Machine : IDisposable
     /// <summary>The fault of the last run that stopped with <see cref="StopReason.Fault"/>.</summary>
     public FaultKind Fault => st->Fault;
 
+    /// <summary>The access that faulted: address, size and kind (not set for an illegal instruction).</summary>
+    internal ulong FaultAddress => st->FaultAddress;
+
+    internal int FaultSize => st->FaultSize;
+
+    internal Access FaultAccess => st->FaultAccess;
+
+    /// <summary>The metered cost of the instruction that stopped the last run (0 for a failed fetch or an illegal one).</summary>
+    internal int StopCost => st->StopCost;
+
+    /// <summary>
+    /// Makes <paramref name="cache"/> the decoded code of the pages the machine fetches from (Thru mode: the program
+    /// segment changed on invoke or return). The caller owns the caches it passes and frees them.
+    /// </summary>
+    internal void SwitchCode(CodeCache cache)
+    {
+        code = cache;
+        codePages = cache.Pages;
+        dirtyPages.Clear();
+        FlushCodeTlb();
+    }
+
+    /// <summary>Forgets every data translation (Thru mode: after a syscall changed permissions, extents or pages).</summary>
+    internal void FlushDataTlb() => FlushTlb();
+
     public ulong GetRegister(int r) => (uint)r < 32 ? (r == 0 ? 0 : st->X[r]) : throw new ArgumentOutOfRangeException(nameof(r));
 
     public void SetRegister(int r, ulong value)
@@ -197,9 +250,10 @@ public sealed unsafe class Machine : IDisposable
                 ProcessDirtyPages();
             }
 
-            // D-RAW: the step limit is checked before the next instruction is fetched. (Thru mode's
-            // CU rule will decide its own order here.)
-            if (st->Budget <= 0)
+            // D-RAW: the step limit is checked before the next instruction is fetched. D-CU-CHARGE (Thru mode): a
+            // failed fetch or an illegal encoding wins over an exhausted budget, so the fetch and the decode come
+            // first and the step loop stops at the first instruction the budget cannot pay.
+            if (st->Budget <= 0 && costModel == CostModel.Instructions)
             {
                 return StopReason.Limit;
             }
@@ -214,6 +268,10 @@ public sealed unsafe class Machine : IDisposable
                     st->Fault = FaultKind.AlignmentViolation;
                 }
 
+                st->FaultAddress = pc;
+                st->FaultSize = 2;
+                st->FaultAccess = Access.Fetch;
+                st->StopCost = 0;
                 return StopReason.Fault;
             }
 
@@ -278,12 +336,7 @@ public sealed unsafe class Machine : IDisposable
 
     private void DropCodeCache()
     {
-        foreach (CodePage p in codePages.Values)
-        {
-            p.Free();
-        }
-
-        codePages.Clear();
+        code.Free();
         FlushCodeTlb();
     }
 
@@ -322,13 +375,14 @@ public sealed unsafe class Machine : IDisposable
             host = null; // cannot happen for a page that was found; decode as fetch faults
         }
 
+        int limit = host == null ? 0 : space.FetchLimit(page.PageAddress);
         Span<short> chain = stackalloc short[CodePage.Slots];
         int n = 0;
         int i = index;
         Slot* slots = page.SlotArray;
         while (i < CodePage.Slots && slots[i].Op == Op.Undecoded)
         {
-            DecodeSlot(page, host, i, ref slots[i]);
+            DecodeSlot(page, host, limit, i, ref slots[i]);
             chain[n++] = (short)i;
             if (OpInfo.EndsBlock(slots[i].Op))
             {
@@ -355,10 +409,10 @@ public sealed unsafe class Machine : IDisposable
         }
     }
 
-    private void DecodeSlot(CodePage page, byte* host, int index, ref Slot s)
+    private void DecodeSlot(CodePage page, byte* host, int limit, int index, ref Slot s)
     {
         int offset = index * 2;
-        if (host == null)
+        if (host == null || offset + 2 > limit)
         {
             s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 1 };
         }
@@ -376,6 +430,12 @@ public sealed unsafe class Machine : IDisposable
                         ushort high;
                         if (offset + 2 < AddressSpace.PageSize)
                         {
+                            if (offset + 4 > limit)
+                            {
+                                s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 2, Spare = 1 };
+                                break;
+                            }
+
                             high = *(ushort*)(host + offset + 2);
                         }
                         else
@@ -383,9 +443,14 @@ public sealed unsafe class Machine : IDisposable
                             // The instruction straddles into the next page.
                             ulong next = page.PageAddress + 0x1000;
                             FaultKind f = space.TranslatePage(next, Access.Fetch, out byte* nextHost, out _);
+                            if (f == FaultKind.None && space.FetchLimit(next) < 2)
+                            {
+                                f = FaultKind.InvalidAddress;
+                            }
+
                             if (f != FaultKind.None)
                             {
-                                s = new Slot { Op = Op.FetchFault, Aux = (byte)f, Len = 2 };
+                                s = new Slot { Op = Op.FetchFault, Aux = (byte)f, Len = 2, Spare = 1 };
                                 break;
                             }
 
@@ -493,16 +558,20 @@ public sealed unsafe class Machine : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal FaultKind LoadSlow(ulong address, int size)
     {
-        ulong page = address & ~0xFFFUL;
-        FaultKind f = space.TranslatePage(page, Access.Read, out byte* host, out PagePermissions perms);
-        if (f != FaultKind.None || (address & (ulong)(size - 1)) != 0)
+        FaultKind f = space.Resolve(address, size, Access.Read, out byte* p, out PagePermissions perms);
+        if (f != FaultKind.None)
         {
-            f = space.Classify(address, size, Access.Read, f);
-            return f == FaultKind.None ? FaultKind.AlignmentViolation : f;
+            st->FaultAddress = address;
+            st->FaultSize = size;
+            st->FaultAccess = Access.Read;
+            return f;
         }
 
-        Fill(page, host, perms);
-        byte* p = host + (address & 0xFFF);
+        if (perms != PagePermissions.None)
+        {
+            Fill(address & ~0xFFFUL, p - (address & 0xFFF), perms);
+        }
+
         st->Loaded = size switch
         {
             1 => *p,
@@ -521,15 +590,20 @@ public sealed unsafe class Machine : IDisposable
     internal int StoreSlow(ulong address, int size, ulong value)
     {
         ulong page = address & ~0xFFFUL;
-        FaultKind f = space.TranslatePage(page, Access.Write, out byte* host, out PagePermissions perms);
-        if (f != FaultKind.None || (address & (ulong)(size - 1)) != 0)
+        FaultKind f = space.Resolve(address, size, Access.Write, out byte* p, out PagePermissions perms);
+        if (f != FaultKind.None)
         {
-            f = space.Classify(address, size, Access.Write, f);
-            return (int)(f == FaultKind.None ? FaultKind.AlignmentViolation : f);
+            st->FaultAddress = address;
+            st->FaultSize = size;
+            st->FaultAccess = Access.Write;
+            return (int)f;
         }
 
-        Fill(page, host, perms);
-        byte* p = host + (address & 0xFFF);
+        if (perms != PagePermissions.None)
+        {
+            Fill(page, p - (address & 0xFFF), perms);
+        }
+
         switch (size)
         {
             case 1: *p = (byte)value; break;

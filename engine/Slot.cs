@@ -30,6 +30,7 @@ internal struct Slot
     public byte Cost;
     /// <summary>Branches and JAL: 1 when the target lies in the same page. FetchFault: the fault kind.</summary>
     public byte Aux;
+    /// <summary>FetchFault: 1 when the second parcel of a 32-bit instruction could not be fetched (the fault is at pc + 2).</summary>
     public byte Spare;
     public ushort SuffixCount;
     public ushort SuffixCost;

@@ -216,7 +216,134 @@ let register: Decision list =
           "Must the header's 7 reserved bytes be zero?"
           "Yes: an executable with a non-zero reserved byte is malformed (SIGTEXT), so a future format cannot be mistaken for version 1."
           "Ignore them."
-          "TO:vm/executable-format (reserved, typically zero)" ]
+          "TO:vm/executable-format (reserved, typically zero)"
+      // ---- Transactions, syscalls, metering ----
+      d
+          "D-CU-CHARGE"
+          (Some 6)
+          "When are compute units charged, what happens when they run out, and what is reported?"
+          "Each instruction is charged before it executes (4 or 2, plus 1 per byte loaded or stored); a syscall charges its cost, computed from its arguments as given, before doing anything. When the remaining budget cannot pay, execution stops with SIGCU (fault code 2, CU_EXHAUSTED) before that instruction or syscall, and consumed_compute_units is the whole budget. A charged instruction that then faults keeps its charge; encodings that are not instructions and failed fetches are never charged."
+          "Report only the units actually spent; charge after execution."
+          "TO:runtime/resources (1 CU per byte; programs terminate when exhausted); e2e: loops and syscalls both end with fault code 2"
+      d
+          "D-SU"
+          (Some 8)
+          "What is one state unit, and when is SIGSU raised?"
+          "One 4 KiB of new persistent account storage, an account's footprint being 62 + data_sz bytes: creating a persistent account (create, create_eoa, decompress) or growing one (resize) costs ceil(new/4096) - ceil(old/4096) units; shrinking refunds nothing; ephemeral accounts are free. Exceeding req_state_units stops execution with SIGSU (fault code 3, SU_EXHAUSTED) before the change."
+          "Charge bytes; charge every written page."
+          "TO:runtime/resources (SUs meter growth of persistent state); e2e (growing an account with req_state_units = 0 gives SIGSU); client budgets 1 + new_size/4096"
+      d
+          "D-DEPTH"
+          (Some 12)
+          "How is call depth counted, and where does invoke fail for depth?"
+          "call_depth is 1 at top level and stack_frames[call_depth] is the running frame; 16 frames at most (depths 1..16), so an invoke made at depth 16 returns CALL_DEPTH_TOO_DEEP (-24)."
+          "Depth 0 at top level (TO's 'call depths 0-15')."
+          "SDK-C/RS (call_depth == 1 at top level); TO:vm/memory-layout (17 slots, frame 0 reserved)"
+      d
+          "D-INVOKE-RETURN"
+          (Some 5)
+          "Which registers does the caller see after invoke, and what do a0/a1 hold?"
+          "After the callee exits normally, all 32 registers are restored from the caller's shadow frame, then a0 = 0 (SUCCESS) and a1 = the callee's exit code; execution resumes after the caller's ecall on the caller's program. When invoke itself fails, only a0 changes (the error code)."
+          "The exit code in a0."
+          "SDK-C/RS invoke wrappers (a0 = result, a1 = callee exit code); TO:vm/syscalls/exit says 'placed in a0'"
+      d
+          "D-FRAME-PAGES"
+          (Some 14)
+          "What do a frame's stack_pages and heap_pages hold?"
+          "The stack and heap segment sizes (in pages) as the frame last set them; a new frame starts with the sizes current at the invoke, so a callee's _start places its stack below everything already mapped. Shadow-stack totals are the segment sizes."
+          "Start new frames at 0."
+          "SDK entrypoint.S (a callee reads the parent's stack_pages to place its stack below)"
+      d
+          "D-ANON-SIZE"
+          None
+          "How is a stack size of 0 expressed to set_anonymous_segment_sz, and what does increment return in a1?"
+          "The one-past-the-top address 0x0500_0100_0000 (the SDK's initial sp) names the stack with size 0. increment returns in a1 the lowest mapped stack address (0x0500_0100_0000 when empty) or one past the heap's end, also when it fails."
+          "Size 0 inexpressible; a1 undefined on failure."
+          "TO:vm/syscalls/set_anonymous_segment_sz, increment_anonymous_segment_sz; SDK entrypoint.S"
+      d
+          "D-LIVE"
+          None
+          "Is a deleted or compressed account an existing account for syscalls?"
+          "No: syscalls that require an existing account return ACCOUNT_DOES_NOT_EXIST for it, and creation may recreate it; its metadata and data stay readable through segments 0x02/0x03 for the rest of the transaction. Deleted and ephemeral accounts leave the state at commit."
+          "Deleted accounts still exist until commit."
+          "TO:vm/syscalls/account_delete (data remains readable; recreating a deleted account is allowed)"
+      d
+          "D-UNKNOWN-SYSCALL"
+          (Some 7)
+          "What does an ecall with a7 > 0x0F do?"
+          "Execution stops like an illegal instruction: VM error SIGILL (-2), runtime code VM_FAILED."
+          "Return BAD_PARAMS (-20) and continue."
+          "None (unspecified); a call the VM does not have cannot complete"
+      d
+          "D-EVENT-LIMIT"
+          (Some 23)
+          "How large may events be, and where do they live?"
+          "Events live in the 16 MiB event segment, which programs cannot address: an event is too large (EVENT_TOO_LARGE) when the bytes emitted so far plus its own exceed 16 MiB; the segment grows by pool pages (INSUFFICIENT_PAGES). Checks: zero size, too large, address, pages."
+          "A fixed per-event maximum."
+          "TO:vm/syscalls/emit_event; DT-old (UINT_MAX)"
+      d
+          "D-RESIZE"
+          (Some 21)
+          "What does account_resize cost, check and do?"
+          "512 CU (no per-byte cost, as documented); checks: index, existence, writable by the program (owned, writable in the transaction, not a program), size <= 16 MiB, pool pages for new data pages, then state units for persistent accounts. New bytes read as zero; the data becomes writable (as if marked)."
+          "512 + bytes grown, as client budgets suggest."
+          "TO:vm/syscalls/account_resize; CLI budgets 10000 + 2*new_size"
+      d
+          "D-SET-FLAGS"
+          None
+          "Which writability does account_set_flags require?"
+          "Owned by the running program and writable in the transaction (not 'not a program', which would make PROGRAM impossible to clear); only a1's low byte is read; any change other than PROGRAM is INVALID_FLAGS."
+          "The full data-writability predicate."
+          "TO:vm/syscalls/account_set_flags"
+      d
+          "D-COMPRESS"
+          (Some 20)
+          "When may an account be compressed?"
+          "At most one account per transaction (TXN_HAS_COMPRESSED_ACCOUNT), only when the transaction sets MAY_COMPRESS_ACCOUNT (else ACCOUNT_COMPRESSION_NOT_ALLOWED), never an UNCOMPRESSABLE account or a program in the call stack, with a CREATION or UPDATING proof for its key. An ephemeral account is deleted instead. The compression cool-down (ACCOUNT_IN_COMPRESSION_TIMEOUT) is unpublished and not modelled."
+          "Compression allowed without the flag."
+          "TO:vm/syscalls/account_compress, account_decompress; transaction flag bit 1"
+      d
+          "D-EOA-MESSAGE"
+          (Some 11)
+          "What does account_create_eoa's signature sign, and must the index be writable?"
+          "\"tn_eoa_create_v1\" ‖ chain_id (u16 LE) ‖ fee payer ‖ eoa (82 bytes), verified with the eoa's key; account_delete's optional signature likewise with \"tn_eoa_delete_v1\". The index must be writable in the transaction, like every creation."
+          "32 zero bytes (the 'null owner address' of the docs)."
+          "RPC txn_tools.rs; TO/DT:vm/syscalls/account_create_eoa"
+      d
+          "D-STATE-TRIE"
+          None
+          "How are state proofs verified, where the public facts stop?"
+          "Key bits most significant first; a leaf sits at the shallowest depth where its subtree holds no other key, so a proof's leaf depth is 1 + its deepest sibling; missing siblings are 32 zero bytes; a CREATION proof with an all-zero existing leaf shows an empty position, otherwise its existing leaf must share the key's path; an account's value hash is SHA-256(64-byte record ‖ data). A proof's slot must be a visible block (the last 512); it is checked against that block's state root. The verifier is a parameter of the runtime."
+          "Other placements or value hashes (plug in another verifier)."
+          "spec/transactions.md §6 (format, leaf and node hashes); the trie's placement rules are unpublished"
+      d
+          "D-SEQ"
+          None
+          "When does an account's seq change?"
+          "At the end of the transaction, every account whose metadata (other than seq) or data differs from before gets seq + 1 (once), including the fee payer for its nonce and fee; new accounts start at 0."
+          "seq + 1 per modification."
+          "spec/transactions.md §7 (seq incremented at end of txn for modified accounts)"
+      d
+          "D-PREEXEC-ORDER"
+          (Some 19)
+          "In which order are the pre-execution checks made?"
+          "Liveness (NOT_LIVE_YET, then EXPIRED; start_slot + expiry_after saturates), fee payer (from the state; when absent, from the attached proof: CREATION creates an empty EOA, EXISTING restores the attached record, which must have data_sz 0 and the EOA owner), owner = the EOA program (INVALID_FEE_PAYER_ACCOUNT_OWNER), nonce equality (NONCE_TOO_LOW / TOO_HIGH), nonce + 1, then the fee (INSUFFICIENT_FEE_PAYER_BALANCE keeps the advanced nonce). A missing or invalid program account (account 1) is INVALID_PROGRAM_ACCOUNT after the fee."
+          "Nonce before liveness; fee before nonce."
+          "TO:runtime/transaction-execution; spec/transactions.md §5"
+      d
+          "D-REVERT-EVENTS"
+          (Some 18)
+          "What does a reverted or faulted transaction report, and does a revert in a callee end everything?"
+          "exit with revert != 0 at any depth ends the whole transaction (VM_REVERT, user_error_code = the code, error_program_acc_idx = the reverting program, the frames left as they were); any revert or fault rolls back every account change except fee and nonce. Events emitted before a failure are not reported (they describe changes that did not happen); logs are."
+          "Keep the events of failed transactions."
+          "TO/DT:vm/syscalls/exit; e2e (A -> B, B reverts: call_depth 2, error_program_acc_idx = B)"
+      d
+          "D-TXN-CHECKS"
+          (Some 10)
+          "Which codes do the transaction checks without a dedicated code use, and how is the account layout walked?"
+          "A zero chain_id and any size or layout problem are INVALID_FORMAT; a fee-payer proof of type UPDATING or 3 is INVALID_FEE_PAYER_STATE_PROOF_TYPE. The account layout: count limit, fee payer = program, then a merge walk over both lists in key order reporting the first cross-list duplicate, repeat or descent, then the fee payer or program appearing in a list."
+          "Other codes."
+          "RPC txn_lib.rs validate_wire_transaction; spec/transactions.md §2-3" ]
 
 /// The decision with the given id.
 let find (id: string) = register |> List.find (fun x -> x.Id = id)

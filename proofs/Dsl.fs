@@ -166,8 +166,9 @@ let all (ts: Term list) = match ts with [] -> tt | [ t ] -> t | _ -> node And ts
 let any (ts: Term list) = match ts with [] -> ff | [ t ] -> t | _ -> node Or ts
 let oneOf (t: Term) (values: Term list) = any (values |> List.map (fun v -> t =. v))
 
-/// `first [c1, r1; c2, r2; ...] otherwise`: the result of the first condition that holds, like an
-/// F# `match` with guards. `r` maps an F# value of results to terms component-wise through `pick`.
+/// `firstOf pick [c1, r1; c2, r2; ...] otherwise`: the result of the first condition that holds,
+/// like an F# `match` with guards; `pick c a b` chooses between two results (`ite` for a single
+/// term, `Verdict.pick` for a verdict).
 let firstOf (pick: Term -> 'R -> 'R -> 'R) (cases: (Term * 'R) list) (otherwise: 'R) : 'R =
     List.foldBack (fun (c, r) acc -> pick c r acc) cases otherwise
 

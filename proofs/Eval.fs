@@ -13,6 +13,11 @@ type Value =
         | B b -> (if b then "true" else "false")
         | V(x, w) -> if w = 1 then string x else sprintf "0x%X" x
 
+let private signedOf (w: int) (x: uint64) : int64 =
+    if w = 64 then int64 x
+    elif x &&& (1UL <<< (w - 1)) <> 0UL then int64 (x ||| ~~~(mask w))
+    else int64 x
+
 module Value =
     let bool (v: Value) = match v with B b -> b | V _ -> failwith "expected a Boolean"
     let bits (v: Value) = match v with V(x, _) -> x | B _ -> failwith "expected a bit-vector"
@@ -20,6 +25,14 @@ module Value =
     let int (v: Value) = int (uint32 (bits v))
     let ofInt (x: int) = V(uint64 (uint32 x), 32)
     let sortOf (v: Value) = match v with B _ -> Bool | V(_, w) -> BV w
+
+    /// For people: 64-bit values in hex, narrower ones as signed decimals (model ints).
+    let show (v: Value) =
+        match v with
+        | B b -> if b then "true" else "false"
+        | V(x, 64) -> sprintf "0x%X" x
+        | V(x, 32) -> string (int32 (uint32 x))
+        | V(x, w) -> string (signedOf w x)
 
 /// Values of the free variables and the uninterpreted functions.
 type Env =

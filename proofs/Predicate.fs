@@ -193,8 +193,8 @@ let private build (a: Access) : Verdict =
     let segType = nm "seg_type" (segTypeOf addr)
     let segIdx = nm "seg_idx" (segIdxOf addr)
     let offset = nm "offset" (offsetOf addr)
-    // let within extent = offset + size <= extent
-    let within (extent: Term) = (offset + size) <=. extent
+    // let within extent = offset + size <= min extent segmentLimit
+    let within (extent: Term) = ((offset + size) <=. extent) &&. ((offset + size) <=. i32 (int Address.segmentLimit))
     let segment = nm "segment" (segmentOf segType segIdx)
     let isSeg c = segment =. u8 c
 
@@ -234,10 +234,13 @@ let private build (a: Access) : Verdict =
     let high = ite growsDown limit anonSize
     let mapped = nm "anon_mapped" ((offset >=. low) &&. ((offset + size) <=. high))
     let anonPage = nm "anon_page" (sdiv offset page)
-    let owned = ite isStack (Sp.stackOwned anonPage) (Sp.heapOwned anonPage)
-    let owner = ite isStack (Sp.stackOwner anonPage) (Sp.heapOwner anonPage)
-    // kind = Write && ownerOf seg offset |> Option.exists (fun d -> d < Space.depth s)
-    let shallowerOwner = nm "page_of_shallower_frame" (owned &&. (owner <. Sp.depth))
+    let anonLastPage = nm "anon_last_page" (sdiv (offset + size - i32 1) page)
+    let shallowerAt (p: Term) =
+        let owned = ite isStack (Sp.stackOwned p) (Sp.heapOwned p)
+        let owner = ite isStack (Sp.stackOwner p) (Sp.heapOwner p)
+        owned &&. (owner <. Sp.depth)
+    // kind = Write && (shallower offset || shallower (offset + size - 1))
+    let shallowerOwner = nm "page_of_shallower_frame" (shallowerAt anonPage ||. shallowerAt anonLastPage)
     let anonTag = ite isStack (u8 Tag.stack) (u8 Tag.heap)
 
     let bounded (cond: Term) (v: Verdict) = pick cond v (fault Code.invalidAddress)

@@ -178,7 +178,7 @@ let describe (c: CounterModel) : string list =
 
     let accessLines =
         if c.Accesses.IsEmpty then
-            m.Vars |> Map.toList |> List.filter (fun (n, _) -> n.StartsWith "x_") |> List.map (fun (n, v) -> sprintf "%s = %O" n v)
+            m.Vars |> Map.toList |> List.filter (fun (n, _) -> n.StartsWith "x_") |> List.map (fun (n, v) -> sprintf "%s = %s" n (Value.show v))
         else
             List.zip c.Accesses (List.truncate c.Accesses.Length (c.ModelVerdicts @ List.replicate c.Accesses.Length ""))
             |> List.map (fun ((p, (addr, size, kind)), verdict) ->
@@ -188,17 +188,12 @@ let describe (c: CounterModel) : string list =
         m.Vars
         |> Map.toList
         |> List.filter (fun (n, _) -> not (n.Contains "_"))
-        |> List.map (fun (n, v) ->
-            match v with
-            | V(x, 32) -> sprintf "%s=%d" n (int (uint32 x))
-            | _ -> sprintf "%s=%O" n v)
+        |> List.map (fun (n, v) -> sprintf "%s=%s" n (Value.show v))
 
     let points =
         m.Points
         |> Map.toList
-        |> List.map (fun ((f, args), v) ->
-            let shown = match v with V(x, 32) -> string (int (uint32 x)) | _ -> string v
-            sprintf "%s(%s)=%s" f (String.Join(",", args |> List.map (fun a -> string (Value.int a)))) shown)
+        |> List.map (fun ((f, args), v) -> sprintf "%s(%s)=%s" f (String.Join(",", args |> List.map Value.show)) (Value.show v))
 
     accessLines
     @ [ "space: " + String.Join(" ", spaceVars) ]
@@ -283,13 +278,13 @@ let jsonReport (results: TheoremResult list) (pending: Pending list) : string =
                 let vars = Text.Json.Nodes.JsonObject()
 
                 for KeyValue(n, v) in c.Assignment.Vars do
-                    vars[n] <- jv (string v)
+                    vars[n] <- jv (Value.show v)
 
                 cm["inputs"] <- (vars :> Text.Json.Nodes.JsonNode)
                 let pts = Text.Json.Nodes.JsonObject()
 
                 for KeyValue((f, args), v) in c.Assignment.Points do
-                    pts[sprintf "%s(%s)" f (String.Join(",", args |> List.map string))] <- jv (string v)
+                    pts[sprintf "%s(%s)" f (String.Join(",", args |> List.map Value.show))] <- jv (Value.show v)
 
                 cm["points"] <- (pts :> Text.Json.Nodes.JsonNode)
                 cm["interpreterAgrees"] <- jv (c.InterpreterAgrees)
@@ -311,4 +306,4 @@ let jsonReport (results: TheoremResult list) (pending: Pending list) : string =
 
     open'["z3"] <- jv (Smt.z3Version () |> Option.defaultValue "not found")
     open'["theorems"] <- (arr :> Text.Json.Nodes.JsonNode)
-    open'.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true))
+    open'.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true, Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))

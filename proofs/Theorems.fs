@@ -294,12 +294,13 @@ let theorems: Theorem list =
                  ==> all
                          [ oneOf va.Code [ u8 Code.ok; u8 Code.invalidAddress; u8 Code.pageBoundaryCross; u8 Code.permissionDenied ]
                            codeIs va Code.pageBoundaryCross ==> Spec.isType a 0x03
-                           codeIs va Code.permissionDenied ==> (Spec.isKind a Kind.write &&. Spec.shallower a (Spec.firstPage a)) ]) ] }
+                           codeIs va Code.permissionDenied
+                           ==> (Spec.isKind a Kind.write &&. (Spec.shallower a (Spec.firstPage a) ||. Spec.shallower a (Spec.lastPage a))) ]) ] }
 
       { Id = "T9"
         Title = "exact acceptance"
         Claim =
-          "Acceptance is exactly the spec's conditions (so the safety theorems are not vacuous): an access is accepted if and only if its upper bits are zero, it is aligned (or AllowMisaligned is on), it names a segment, the segment permits its kind, it lies inside the segment's current extent, an account-data access stays in one 4 KiB page, and a stack or heap write does not start in a page of a shallower frame."
+          "Acceptance is exactly the spec's conditions (so the safety theorems are not vacuous): an access is accepted if and only if its upper bits are zero, it is aligned (or AllowMisaligned is on), it names a segment, the segment permits its kind, it lies inside the segment's current extent (never past the 16 MiB limit), an account-data access stays in one 4 KiB page, and a stack or heap write touches no page of a shallower frame."
         Expect = Holds
         Obligations =
           [ one
@@ -313,15 +314,16 @@ let theorems: Theorem list =
                            Spec.permitted a
                            Spec.inExtent a
                            Spec.isType a 0x03 ==> Spec.samePage a
-                           Spec.isKind a Kind.write ==> not' (Spec.shallower a (Spec.firstPage a)) ]) ] }
+                           Spec.isKind a Kind.write ==> not' (Spec.shallower a (Spec.firstPage a))
+                           Spec.isKind a Kind.write ==> not' (Spec.shallower a (Spec.lastPage a)) ]) ] }
 
-      // ---- Known defects of the model, kept as executable evidence (see proofs/README.md) ----
+      // ---- Former findings F1 and F2 (defects found by these proofs, fixed in the model) ----
 
-      { Id = "F1"
-        Title = "misaligned write into a caller's page"
+      { Id = "T10"
+        Title = "no misaligned write into a caller's page"
         Claim =
-          "With AllowMisaligned on, a stack write may start in the callee's page and end in the caller's: resolve checks the owner of the first byte's page only, so D-ANON-WRITE is violated."
-        Expect = Refuted "model finding: resolve checks only the page of the first byte (Anonymous.ownerOf seg offset)"
+          "Also with AllowMisaligned on, an accepted stack or heap write touches no page of a shallower frame: every page it spans is checked (finding F1 of the first proof run: resolve checked only the first byte's page)."
+        Expect = Holds
         Obligations =
           [ one
                 "anonymous write => no byte in a shallower frame's page (AllowMisaligned on)"
@@ -340,11 +342,11 @@ let theorems: Theorem list =
                   Sp.stackOwner (Spec.lastPage a) <=. i32 16 ]
                 ((Spec.isKind a Kind.write &&. accepted va)
                  ==> (not' (Spec.shallower a (Spec.firstPage a)) &&. not' (Spec.shallower a (Spec.lastPage a)))) ] }
-      { Id = "F2"
-        Title = "segment larger than 16 MiB"
+      { Id = "T11"
+        Title = "no access past the 16 MiB segment limit"
         Claim =
-          "If a transaction or program were longer than 16 MiB, a misaligned access at the end of its segment would be accepted with bytes beyond offset 0xFFFFFF: resolve bounds accesses by the byte array's length, not by the 16 MiB segment limit. T2 therefore assumes segments of at most 16 MiB."
-        Expect = Refuted "model finding: `within` does not cap the extent at 16 MiB (Txn/Program lengths are not bounded by resolve)"
+          "Even with a transaction or program longer than 16 MiB (up to 64 MiB) and misaligned accesses allowed, every byte of an accepted access lies in its segment: extents are capped at the 16 MiB limit (finding F2 of the first proof run: resolve bounded accesses by the array length alone)."
+        Expect = Holds
         Obligations =
           [ { Name = "accepted => every byte lies in the segment (lengths up to 64 MiB)"
               Accesses = [ a.Prefix ]
@@ -354,4 +356,4 @@ let theorems: Theorem list =
 let pending: Pending list =
     [ { PendingId = "T5"
         PendingTitle = "engine fast path"
-        Reason = "the engine's Thru-mode address check does not exist yet; its equivalence with Predicate.resolve will be proved here" } ]
+        Reason = "not yet stated: the engine's Thru-mode address check does not exist; its equivalence with Predicate.resolve goes here" } ]

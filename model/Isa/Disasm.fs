@@ -5,8 +5,21 @@ module Thru.Model.Isa.Disasm
 
 let private r (x: Reg) = Reg.name x
 
-/// The lower-case mnemonic of an operation case, e.g. SH1ADD_UW -> "sh1add.uw".
-let private nameOf (op: obj) = (sprintf "%A" op).ToLowerInvariant().Replace('_', '.')
+/// The lower-case mnemonics of a union's cases by tag, e.g. SH1ADD_UW -> "sh1add.uw"
+/// (computed once per type, with FSharp.Reflection, rather than formatting every value).
+let private caseNames<'T> () : 'T -> string =
+    let tag = Microsoft.FSharp.Reflection.FSharpValue.PreComputeUnionTagReader typeof<'T>
+    let names = Microsoft.FSharp.Reflection.FSharpType.GetUnionCases typeof<'T> |> Array.map (fun c -> c.Name.ToLowerInvariant().Replace('_', '.'))
+    fun v -> names[tag (box v)]
+
+let private branchName = caseNames<BranchOp> ()
+let private loadName = caseNames<LoadOp> ()
+let private storeName = caseNames<StoreOp> ()
+let private immName = caseNames<ImmOp> ()
+let private shiftName = caseNames<ShiftImmOp> ()
+let private regName = caseNames<RegOp> ()
+let private unaryName = caseNames<UnaryOp> ()
+let private compressedName = caseNames<CInstr> ()
 
 /// The mnemonic of an instruction ("fence" for every fence form, "c.nop" for its HINTs).
 let mnemonic (d: Decoded) : string =
@@ -17,19 +30,17 @@ let mnemonic (d: Decoded) : string =
         | AUIPC _ -> "auipc"
         | JAL _ -> "jal"
         | JALR _ -> "jalr"
-        | Branch(op, _, _, _) -> nameOf op
-        | Load(op, _, _, _) -> nameOf op
-        | Store(op, _, _, _) -> nameOf op
-        | OpImm(op, _, _, _) -> nameOf op
-        | ShiftImm(op, _, _, _) -> nameOf op
-        | Op(op, _, _, _) -> nameOf op
-        | Unary(op, _, _) -> nameOf op
+        | Branch(op, _, _, _) -> branchName op
+        | Load(op, _, _, _) -> loadName op
+        | Store(op, _, _, _) -> storeName op
+        | OpImm(op, _, _, _) -> immName op
+        | ShiftImm(op, _, _, _) -> shiftName op
+        | Op(op, _, _, _) -> regName op
+        | Unary(op, _, _) -> unaryName op
         | FENCE _ -> "fence"
         | ECALL -> "ecall"
         | EBREAK -> "ebreak"
-    | Compressed c ->
-        let case, _ = Microsoft.FSharp.Reflection.FSharpValue.GetUnionFields(c, typeof<CInstr>)
-        case.Name.ToLowerInvariant().Replace('_', '.')
+    | Compressed c -> compressedName c
     | Illegal _ -> "illegal"
 
 let private target (pc: uint64 option) (offset: int64) =

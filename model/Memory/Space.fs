@@ -1,7 +1,7 @@
 /// The address space of a running ThruVM program: what every address reaches, who may read,
 /// write or fetch it, and the pure loads, stores and fetches the ISA runs over.
 /// Source: spec/memory.md (all sections). Decisions: D-CHECK-ORDER, D-NULL, D-TXN-EXTENT,
-/// D-PROGRAM-SEGMENT, D-FETCH, D-META-VIEW, D-BLOCK-CTX, D-EVENTS-SEGMENT, D-ACCOUNT-WRITE,
+/// D-PROGRAM-SEGMENT, D-FETCH, D-META-VIEW, D-BLOCK-CTX, D-ACCOUNT-WRITE,
 /// D-ANON-WRITE, D-COW-POOL.
 module Thru.Model.Memory.Space
 
@@ -110,7 +110,7 @@ type Segment =
     | HeapSegment
     | UnknownSegment
 
-/// The segment of (seg_type, seg_idx). Decisions D-NULL, D-EVENTS-SEGMENT: the NULL segment,
+/// The segment of (seg_type, seg_idx). Decision D-NULL: the NULL segment,
 /// the event segment (0x04), types 0x01, 0x06, ≥ 0x08, unknown indices of type 0x00, account
 /// indices ≥ the account count, and stack/heap indices other than 0 are not segments.
 let segmentOf (s: Space) (segType: int) (segIdx: int) : Segment =
@@ -150,7 +150,8 @@ let resolve (s: Space) (addr: uint64) (size: int) (kind: AccessKind) : Result<Lo
     | Some _ when addr % uint64 size <> 0UL && not s.Profile.AllowMisaligned -> fault AlignmentViolation
     | Some a ->
         let offset = int a.Offset
-        let within (extent: int) = offset + size <= extent
+        // Within the segment's current extent, which never passes the 16 MiB segment limit.
+        let within (extent: int) = offset + size <= min extent (int Address.segmentLimit)
 
         match segmentOf s a.SegType a.SegIdx, kind with
         | (NullSegment | UnknownSegment), _ -> fault InvalidSegment
@@ -178,8 +179,12 @@ let resolve (s: Space) (addr: uint64) (size: int) (kind: AccessKind) : Result<Lo
         | HeapSegment, _ ->
             let seg, loc = if a.SegType = Address.SegType.stack then s.Stack, StackAt offset else s.Heap, HeapAt offset
 
+            // Every page the access touches must belong to this depth or a deeper one (an access
+            // spans two pages only under the AllowMisaligned profile).
+            let shallower o = Anonymous.ownerOf seg o |> Option.exists (fun d -> d < Space.depth s)
+
             if not (Anonymous.contains seg offset size) then fault InvalidAddress
-            elif kind = Write && Anonymous.ownerOf seg offset |> Option.exists (fun d -> d < Space.depth s) then fault PermissionDenied
+            elif kind = Write && (shallower offset || shallower (offset + size - 1)) then fault PermissionDenied
             else Ok loc
 
 /// Read `size` bytes at an accepted location.

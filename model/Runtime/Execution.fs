@@ -109,7 +109,7 @@ type private PreExecution =
     /// Refused before execution; the state to keep (nonce advanced, or unchanged).
     | Refused of code: int * reason: string * state: Map<Pubkey, Account>
 
-/// The fee payer when it is not in the active state. Decision D-FEE-PAYER-PROOF: the attached
+/// The fee payer when it is not in the active state. Decision D-PREEXEC-ORDER: the attached
 /// proof is consulted only then; a CREATION proof creates an empty EOA, an EXISTING proof restores
 /// the attached 64-byte record (which must have data_sz 0 and the EOA owner).
 let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (slot: uint64) : Result<Account, int * string> =
@@ -146,7 +146,7 @@ let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (s
 let private preExecute (env: Environment) (t: Transaction.Transaction) : PreExecution =
     let h = t.Header
     let slot = (List.head env.Blocks).Slot
-    // Decision D-EXPIRY-OVERFLOW: start_slot + expiry_after saturates.
+    // Decision D-PREEXEC-ORDER: start_slot + expiry_after saturates.
     let expiry = if uint64 h.ExpiryAfter > System.UInt64.MaxValue - h.StartSlot then System.UInt64.MaxValue else h.StartSlot + uint64 h.ExpiryAfter
 
     if slot < h.StartSlot then
@@ -252,7 +252,9 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                     | Exited _ -> settle env.State (vm.Space.Accounts |> Array.map (fun a -> a.Key, finalAccount a) |> List.ofArray)
                     | _ -> afterFee
 
-                let events = List.rev vm.Events
+                // Decision D-REVERT-EVENTS: events describe changes a failed transaction does not
+                // make, so only a successful one reports them; logs are kept for debugging.
+                let events = match ending with Exited _ -> List.rev vm.Events | _ -> []
 
                 { VmError = vmError
                   Rejection = None

@@ -10,7 +10,7 @@
 /// byte 0 first; a leaf sits at the shallowest depth where its subtree holds no other key, so a
 /// proof's leaf depth is 1 + its deepest sibling (0 without siblings); a CREATION proof whose
 /// existing leaf key and hash are all zero shows an empty position; the value hash of an account
-/// is SHA-256(64-byte runtime metadata record ‖ data) (D-STATE-VALUE). The runtime takes the
+/// is SHA-256(64-byte runtime metadata record ‖ data) (D-STATE-TRIE). The runtime takes the
 /// verifier as a parameter, so another reading can be plugged in.
 module Thru.Model.Runtime.StateProof
 
@@ -116,7 +116,7 @@ let keyBit (key: Pubkey) (i: int) = (key.Bytes[i / 8] >>> (7 - i % 8)) &&& 1uy
 let leafHash (key: Pubkey) (valueHash: byte[]) = sha256 (Array.concat [ [| 0uy |]; key.Bytes; valueHash ])
 let nodeHash (left: byte[]) (right: byte[]) = sha256 (Array.concat [ [| 1uy |]; left; right ])
 
-/// Decision D-STATE-VALUE: the value hash of an account.
+/// Decision D-STATE-TRIE: the value hash of an account.
 let accountValueHash (a: Account) = sha256 (Array.append (Memory.Layout.metaRecord a.Meta) a.Data)
 
 /// The root obtained by climbing from `start` (the hash at the leaf's position) along `key`'s path.

@@ -96,7 +96,7 @@ let private bytesAt (vm: Vm) (addr: uint64) (count: uint64) : Result<byte[], int
 let private the32ByteSeed (vm: Vm) = Array.concat [ for i in 1..4 -> Bits.toLE 8 (arg vm i) ]
 
 /// Parse a state proof and find its block's state root (INVALID_PROOF_LEN, INVALID_PROOF_SLOT).
-/// Decision D-PROOF-SLOT: a proof's slot must be one of the visible blocks (current slot and the
+/// Decision D-STATE-TRIE: a proof's slot must be one of the visible blocks (current slot and the
 /// 511 before it); it is verified against that block's state root.
 let private proofAndRoot (vm: Vm) (bytes: byte[]) : Result<StateProof.Proof * byte[], int64> =
     match StateProof.parse bytes with
@@ -182,7 +182,7 @@ let setAnonymousSegmentSz (vm: Vm) : Outcome =
             })
 
 /// 0x01 increment_anonymous_segment_sz(addr, delta): grow (delta > 0), shrink (< 0) or query (0)
-/// the segment holding addr; a1 returns the boundary (decision D-INCREMENT-A1: also on failure).
+/// the segment holding addr; a1 returns the boundary (decision D-ANON-SIZE: also on failure).
 /// Cost 512 + max(0, delta).
 let incrementAnonymousSegmentSz (vm: Vm) : Outcome =
     let delta = int64 (arg vm 1)
@@ -297,7 +297,7 @@ let accountCreateEphemeral (vm: Vm) : Outcome =
 
 /// 0x0F account_create_eoa(idx, signature, proof, proof_sz): an externally owned account whose
 /// key signed the EOA-creation message (decision D-EOA-MESSAGE), proven absent, owned by the EOA
-/// program (the all-zero key). Decision D-EOA-WRITABLE: the index must be writable in the
+/// program (the all-zero key). Decision D-EOA-MESSAGE: the index must be writable in the
 /// transaction, like every other creation. Cost 512 + 64 + proof_sz + 62.
 let accountCreateEoa (vm: Vm) : Outcome =
     let proofSize = arg vm 3
@@ -428,7 +428,7 @@ let accountCompress (vm: Vm) : Outcome =
 
 /// 0x09 account_decompress(idx, meta, data, proof, proof_sz): restore a compressed (or absent)
 /// account from the caller's copy of its metadata (the 62-byte view, decision D-META-VIEW) and
-/// data, proven by an EXISTING proof of SHA-256(record ‖ data). Decision D-COMPRESSION-TIMEOUT:
+/// data, proven by an EXISTING proof of SHA-256(record ‖ data). Decision D-COMPRESS:
 /// the cool-down length is unpublished and not modelled (ACCOUNT_IN_COMPRESSION_TIMEOUT never
 /// occurs). Cost 512 + data_sz + proof_sz.
 let accountDecompress (vm: Vm) : Outcome =

@@ -100,7 +100,7 @@ type Rejection = { Code: int; Reason: string }
 
 let private reject code fmt = Printf.kprintf (fun s -> Error { Code = code; Reason = s }) fmt
 
-/// Account layout (spec/transactions.md §2), decision D-ACCOUNT-WALK: count limit; fee payer =
+/// Account layout (spec/transactions.md §2), decision D-TXN-CHECKS: count limit; fee payer =
 /// program; then a merge walk over the two lists in key order that reports, at the first
 /// offending key, a key in both lists (DUPLICATE), a repeated key (DUPLICATE) or a key smaller
 /// than its predecessor (UNSORTED_READWRITE / UNSORTED_READONLY); finally the fee payer or the
@@ -142,7 +142,7 @@ let checkAccountLayout (h: Header) (rw: Pubkey list) (ro: Pubkey list) : Result<
             elif listed.Contains h.Program then reject Codes.Txn.duplicateAccount "the program is also listed as an account"
             else Ok())
 
-/// Parse and validate wire bytes (spec/transactions.md §3, steps 1-10). Decision D-CHAIN-ID: a
+/// Parse and validate wire bytes (spec/transactions.md §3, steps 1-10). Decision D-TXN-CHECKS: a
 /// zero chain_id, which has no dedicated code, is INVALID_FORMAT.
 let parse (verify: Crypto.Verifier) (b: byte[]) : Result<Transaction, Rejection> =
     let size = b.Length

@@ -15,3 +15,17 @@ let ``the README's decisions table lists every decision with its current choice`
     for d in Decisions.register do
         Assert.That(text, Does.Contain(sprintf "| %s |" d.Id), d.Id)
         Assert.That(text, Does.Contain(d.Choice.Replace("|", "\\|")), sprintf "%s: choice text out of date (regenerate with thru decisions --markdown)" d.Id)
+
+[<Test>]
+let ``every decision id cited in the model is in the register`` () =
+    let modelDir = Path.Combine(Path.GetDirectoryName(Thru.Tests.Generators.artifactsDir), "model")
+    let registered = Decisions.register |> List.map (fun d -> d.Id) |> Set.ofList
+
+    let cited =
+        Directory.GetFiles(modelDir, "*.fs", SearchOption.AllDirectories)
+        |> Seq.collect (fun f -> System.Text.RegularExpressions.Regex.Matches(File.ReadAllText f, @"\bD-[A-Z0-9]+(-[A-Z0-9]+)*\b") |> Seq.map (fun m -> m.Value, Path.GetFileName f))
+        |> Seq.filter (fun (id, _) -> not (registered.Contains id))
+        |> List.ofSeq
+
+    Assert.That(cited, Is.Empty, "cited but not registered")
+    Assert.That(registered.Count, Is.EqualTo Decisions.register.Length, "ids are unique")

@@ -57,9 +57,10 @@ type RawProgram =
     { Image: byte[]
       InitialRegs: uint64[]
       BodyLength: int
-      Listing: string list }
+      /// The body's disassembly, computed only when a report needs it.
+      Listing: Lazy<string list> }
 
-    override p.ToString() = String.concat "\n" p.Listing
+    override p.ToString() = String.concat "\n" p.Listing.Value
 
 /// Registers that hold pointers into the data area at the start (and that ALU results avoid
 /// most of the time, so that memory instructions keep hitting the data area).
@@ -97,18 +98,22 @@ let private computational flavour =
         | Unary(op, _, rs1) -> Unary(op, rd, rs1)
         | other -> other)
 
+let private storeOps = Gen.elements (allCases<StoreOp> ())
+let private loadOps = Gen.elements (allCases<LoadOp> ())
+let private branchOps = Gen.elements (allCases<BranchOp> ())
+
 let private memory =
     gen {
         let! store = Gen.elements [ true; false ]
         let! b = baseReg
 
         if store then
-            let! op = Gen.elements (allCases<StoreOp> ())
+            let! op = storeOps
             let! off = memOffset (Semantics.storeWidth op)
             let! rs2 = reg
             return Store(op, b, rs2, max -2048L (min 2047L off))
         else
-            let! op = Gen.elements (allCases<LoadOp> ())
+            let! op = loadOps
             let! off = memOffset (fst (Semantics.loadWidth op))
             let! rd = destReg
             return Load(op, rd, b, max -2048L (min 2047L off))
@@ -137,7 +142,7 @@ let private genItem (flavour: Flavour) (count: int) (index: int) : Gen<Item> =
         [ 30, computational flavour |> Gen.map (Full >> Fixed)
           14, compressedPlain |> Gen.map (Compressed >> Fixed)
           14, memory |> Gen.map (Full >> Fixed)
-          6, Gen.map4 (fun op a b t -> BranchTo(op, a, b, t)) (Gen.elements (allCases<BranchOp> ())) reg reg (Gen.choose (0, count))
+          6, Gen.map4 (fun op a b t -> BranchTo(op, a, b, t)) branchOps reg reg (Gen.choose (0, count))
           2, Gen.map2 (fun rd t -> JalTo(rd, t)) destReg (Gen.choose (0, count))
           2, near 20 |> Gen.map CJTo
           3, Gen.map3 (fun z r t -> CBranchTo(z, r, t)) (Gen.elements [ true; false ]) creg (near 20)
@@ -199,8 +204,9 @@ let genProgram (flavour: Flavour) (baseAddress: uint64) : Gen<RawProgram> =
         put dataOffset data
 
         let listing =
-            Disasm.listing (baseAddress + uint64 bodyOffset) image[bodyOffset .. bodyEnd - 1]
-            |> List.map (fun l -> sprintf "%x: %s" l.Address l.Text)
+            lazy
+                (Disasm.listing (baseAddress + uint64 bodyOffset) image[bodyOffset .. bodyEnd - 1]
+                 |> List.map (fun l -> sprintf "%x: %s" l.Address l.Text))
 
         return
             { Image = image[.. max (bodyEnd - 1) (dataOffset + dataSize - 1)]

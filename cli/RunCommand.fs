@@ -1,0 +1,141 @@
+/// `thru run PROGRAM [--instr HEX] [--accounts FILE] [--cu N] [--engine …] [--json] [--txn FILE]`:
+/// run an executable as the program of a transaction and print the result, logs, events and
+/// changed accounts.
+module Thru.Cli.RunCommand
+
+open Argu
+open Thru.Model
+open Thru.Model.Runtime
+open Thru.Compare
+open Thru.Compare.TxnObservation
+open Thru.Cli.Args
+open Thru.Cli.Common
+
+/// Everything a run needs: the environment, the wire transaction, and names for the accounts.
+type Prepared =
+    { Env: Execution.Environment
+      Wire: byte[]
+      Names: Map<Pubkey, string>
+      Before: Map<Pubkey, Account> }
+
+let private verify: Crypto.Verifier = fun key message signature -> Thru.Interop.Sodium.Verify(key.Bytes, message, signature)
+
+/// Build the transaction a run executes: fee payer, program, then the read-write and read-only
+/// accounts of the world, each list in ascending key order (as validation requires).
+let buildTransaction (w: World.World) (instr: byte[]) (computeUnits: uint32) (flags: byte) : byte[] =
+    let sorted (keys: Pubkey list) = keys |> List.sortWith (fun a b -> compare a.Bytes b.Bytes)
+    let rw = w.Accounts |> List.filter (fun a -> a.Writable) |> List.map (fun a -> a.Key) |> sorted
+    let ro = w.Accounts |> List.filter (fun a -> not a.Writable) |> List.map (fun a -> a.Key) |> sorted
+
+    let header: Transaction.Header =
+        { Version = 1uy
+          Flags = flags
+          ReadWriteCount = rw.Length
+          ReadOnlyCount = ro.Length
+          InstrDataSize = instr.Length
+          ComputeUnits = computeUnits
+          StateUnits = 10_000us
+          MemoryUnits = 10_000us
+          Fee = w.Fee
+          Nonce = w.FeePayerAccount.Meta.Nonce
+          StartSlot = w.Slot
+          ExpiryAfter = 100u
+          ChainId = w.ChainId
+          Padding = 0us
+          FeePayer = w.FeePayer
+          Program = w.ProgramKey.Value }
+
+    let body = Transaction.body header rw ro instr None None
+    Array.append body (Thru.Interop.Sodium.Sign(w.FeePayerSeed, Crypto.transactionMessage body))
+
+let prepare (args: ParseResults<RunArgs>) : Prepared =
+    let image = readFile (args.GetResult RunArgs.Program)
+
+    match Executable.parse image with
+    | Error e -> fail "%s: %s" (args.GetResult RunArgs.Program) (Executable.describe e)
+    | Ok _ -> ()
+
+    if not Thru.Interop.Sodium.IsAvailable then
+        fail "libsodium (libsodium.so.23) is not installed: run make deps"
+
+    let world = World.load (args.TryGetResult RunArgs.Accounts) image
+    let state = World.state world image
+    let root = StateProof.root (World.trie state)
+
+    let instr =
+        match args.TryGetResult RunArgs.Instr with
+        | None -> [||]
+        | Some hex ->
+            try
+                System.Convert.FromHexString(hex.Replace("_", ""))
+            with :? System.FormatException ->
+                fail "--instr: '%s' is not an even number of hex digits" hex
+
+    if instr.Length > 0xFFFF then fail "--instr: %d bytes exceed the 65535-byte limit" instr.Length
+    let cu = args.GetResult(RunArgs.Cu, defaultValue = 10_000_000L)
+    if cu < 0L || cu > int64 System.UInt32.MaxValue then fail "--cu: %d is not a u32" cu
+
+    let wire =
+        match args.TryGetResult RunArgs.Txn with
+        | Some file -> readFile file
+        | None -> buildTransaction world instr (uint32 cu) 0uy
+
+    let names =
+        Map(
+            [ world.FeePayer, "fee payer"; world.ProgramKey.Value, "program" ]
+            @ (world.Accounts |> List.map (fun a -> a.Key, a.Name))
+        )
+
+    { Env =
+        { Profile = Decisions.Profile.defaults
+          State = state
+          Blocks = World.blocks world root
+          Verify = verify
+          VerifyProof = StateProof.merkleVerifier }
+      Wire = wire
+      Names = names
+      Before = state }
+
+/// Accounts whose entry differs after the run (added, changed or gone).
+let changedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : AccountObs list =
+    let old = before |> Map.toList |> List.map (fun (k, a) -> string k, accountObs k a) |> Map
+    o.State |> List.filter (fun a -> old.TryFind a.Key <> Some a)
+
+let private printResult (p: Prepared) (o: TxnObservation) =
+    let name (k: string) = p.Names |> Map.tryPick (fun key n -> if string key = k then Some n else None) |> Option.defaultValue "?"
+    let outcome =
+        match o.VmError with
+        | 0 -> sprintf "success, exit code %d" o.UserErrorCode
+        | -765 -> sprintf "reverted with code %d (0x%x) by account %A" o.UserErrorCode o.UserErrorCode o.ErrorProgramAccIdx
+        | e -> sprintf "%s (%d)%s" (Codes.txnErrorName e) e (o.Fault |> Option.map (sprintf ": %s") |> Option.defaultValue "")
+
+    printfn "engine:           %s" o.Engine
+    printfn "result:           %s" outcome
+    printfn "compute units:    %d" o.ConsumedComputeUnits
+    printfn "state units:      %d" o.ConsumedStateUnits
+    printfn "memory units:     %d (pages in use at the end: %d)" o.ConsumedMemoryUnits o.PagesUsed
+    printfn "call depth:       %d (deepest %d)" o.CallDepth o.MaxCallDepth
+
+    for idx, data in o.Logs do
+        printfn "log [%d]:          %s" idx (System.Text.Encoding.UTF8.GetString data)
+
+    for e in o.Events do
+        printfn "event %d:          call %d, program %d, %d bytes: %s" e.Id e.CallIdx e.ProgramIdx e.Payload.Length (hex e.Payload)
+
+    for a in changedAccounts p.Before o do
+        printfn "changed account:  %s (%s): balance %d, nonce %d, seq %d, %d bytes of data, owner %s…" (a.Key.Substring(0, 16)) (name a.Key) a.Balance a.Nonce a.Seq a.DataSize (a.Owner.Substring(0, 8))
+
+let run (args: ParseResults<RunArgs>) : int =
+    let p = prepare args
+
+    let observation =
+        match args.GetResult(RunArgs.Engine, defaultValue = Model) with
+        | Model -> TxnObservation.ofModel (Execution.execute p.Env p.Wire)
+        | other -> fail "--engine %A is not available for run yet" other
+
+    if args.Contains RunArgs.Json then
+        printJson (TxnObservation.toJson observation (changedAccounts p.Before observation))
+    else
+        printResult p observation
+
+    0

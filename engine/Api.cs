@@ -1,0 +1,274 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+
+namespace Thru.Engine;
+
+/// <summary>A 32-byte public key (an account address). Ordered byte-wise, as the wire format sorts keys.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
+{
+    // The 32 bytes as four big-endian words, so that comparing the words compares the bytes in order.
+    private readonly ulong w0, w1, w2, w3;
+
+    public const int Size = 32;
+
+    public PublicKey(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length != Size)
+        {
+            throw new ArgumentException("a public key has 32 bytes", nameof(bytes));
+        }
+
+        w0 = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        w1 = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        w2 = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        w3 = BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]);
+    }
+
+    /// <summary>The all-zero key: the owner of externally owned accounts (the EOA program).</summary>
+    public static PublicKey Zero => default;
+
+    public bool IsZero => (w0 | w1 | w2 | w3) == 0;
+
+    public void CopyTo(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, w0);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], w1);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], w2);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], w3);
+    }
+
+    public byte[] ToArray()
+    {
+        var b = new byte[Size];
+        CopyTo(b);
+        return b;
+    }
+
+    /// <summary>Bit <paramref name="i"/> of the key, the most significant bit of byte 0 first (the state trie's path).</summary>
+    public int Bit(int i)
+    {
+        ulong w = (i >> 6) switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
+        return (int)(w >> (63 - (i & 63))) & 1;
+    }
+
+    public bool Equals(PublicKey other) => w0 == other.w0 && w1 == other.w1 && w2 == other.w2 && w3 == other.w3;
+
+    public override bool Equals(object? obj) => obj is PublicKey k && Equals(k);
+
+    public override int GetHashCode() => HashCode.Combine(w0, w1, w2, w3);
+
+    public int CompareTo(PublicKey other)
+    {
+        int c = w0.CompareTo(other.w0);
+        if (c == 0) c = w1.CompareTo(other.w1);
+        if (c == 0) c = w2.CompareTo(other.w2);
+        if (c == 0) c = w3.CompareTo(other.w3);
+        return c;
+    }
+
+    public static bool operator ==(PublicKey a, PublicKey b) => a.Equals(b);
+
+    public static bool operator !=(PublicKey a, PublicKey b) => !a.Equals(b);
+
+    /// <summary>Lower-case hex.</summary>
+    public override string ToString() => Convert.ToHexString(ToArray()).ToLowerInvariant();
+}
+
+/// <summary>Account flag bits (TSDK_ACCOUNT_FLAG_*).</summary>
+public static class AccountFlag
+{
+    public const byte Program = 0x01;
+    public const byte Privileged = 0x02;
+    public const byte Uncompressable = 0x04;
+    public const byte Ephemeral = 0x08;
+    public const byte Deleted = 0x10;
+    public const byte New = 0x20;
+    public const byte Compressed = 0x40;
+}
+
+/// <summary>A committed account: its metadata and data. The engine never modifies an account it is given.</summary>
+public sealed class EngineAccount
+{
+    public byte Version { get; init; } = 1;
+    public byte Flags { get; init; }
+    public uint DataSize { get; init; }
+    public ulong Seq { get; init; }
+    public PublicKey Owner { get; init; }
+    public ulong Balance { get; init; }
+    public ulong Nonce { get; init; }
+    /// <summary>The data; normally <see cref="DataSize"/> bytes (bytes past DataSize are never visible; missing ones read as 0).</summary>
+    public byte[] Data { get; init; } = [];
+}
+
+/// <summary>One block's context (the 128-byte record programs read in segment 0x00/0x0004).</summary>
+public sealed class EngineBlock
+{
+    public ulong Slot { get; init; }
+    public ulong BlockTime { get; init; }
+    public ulong BlockPrice { get; init; }
+    public byte[] StateRoot { get; init; } = new byte[32];
+    public byte[] BlockHash { get; init; } = new byte[32];
+    public byte[] BlockProducer { get; init; } = new byte[32];
+    public ulong WeightSlot { get; init; }
+}
+
+/// <summary>Ed25519 verification: public key (32 bytes), message, signature (64 bytes) → valid?</summary>
+public delegate bool SignatureVerifier(byte[] publicKey, byte[] message, byte[] signature);
+
+/// <summary>
+/// The world a transaction runs in: the committed accounts by key, the block contexts (index = blocks ago; block 0 is
+/// the current block, whose slot is the current slot) and the signature verifier. Immutable; may be shared by threads.
+/// </summary>
+public sealed class EngineEnvironment
+{
+    public IReadOnlyDictionary<PublicKey, EngineAccount> State { get; }
+    public IReadOnlyList<EngineBlock> Blocks { get; }
+    public SignatureVerifier Verify { get; }
+
+    /// <summary>The 128-byte records of the visible blocks (at most 512), back to back.</summary>
+    internal readonly byte[] BlockRecords;
+
+    internal int VisibleBlocks => BlockRecords.Length / BlockRecordSize;
+
+    internal const int BlockRecordSize = 128;
+    internal const int BlockHistory = 512;
+
+    public EngineEnvironment(IReadOnlyDictionary<PublicKey, EngineAccount> state, IReadOnlyList<EngineBlock> blocks, SignatureVerifier verify)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(verify);
+        if (blocks.Count == 0)
+        {
+            throw new ArgumentException("at least the current block is needed", nameof(blocks));
+        }
+
+        int visible = Math.Min(blocks.Count, BlockHistory);
+        BlockRecords = new byte[visible * BlockRecordSize];
+        for (int k = 0; k < visible; k++)
+        {
+            EngineBlock b = blocks[k] ?? throw new ArgumentException("a block is null", nameof(blocks));
+            if (b.StateRoot.Length != 32 || b.BlockHash.Length != 32 || b.BlockProducer.Length != 32)
+            {
+                throw new ArgumentException("state roots, block hashes and producers have 32 bytes", nameof(blocks));
+            }
+
+            Span<byte> r = BlockRecords.AsSpan(k * BlockRecordSize, BlockRecordSize);
+            BinaryPrimitives.WriteUInt64LittleEndian(r, b.Slot);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[8..], b.BlockTime);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[16..], b.BlockPrice);
+            b.StateRoot.CopyTo(r[24..]);
+            b.BlockHash.CopyTo(r[56..]);
+            b.BlockProducer.CopyTo(r[88..]);
+            BinaryPrimitives.WriteUInt64LittleEndian(r[120..], b.WeightSlot);
+        }
+
+        State = state;
+        Blocks = blocks;
+        Verify = verify;
+    }
+
+    internal ulong CurrentSlot => Blocks[0].Slot;
+}
+
+/// <summary>An event emitted by emit_event (proto TransactionEvent).</summary>
+public sealed record EngineEvent(int Id, int CallIdx, int ProgramIdx, PublicKey Program, byte[] Payload);
+
+/// <summary>Bytes written by the log syscall, and the index of the program that wrote them.</summary>
+public sealed record EngineLog(int ProgramIdx, byte[] Data);
+
+/// <summary>What stopped execution abnormally.</summary>
+public enum EngineFaultKind
+{
+    /// <summary>The fetched bits are not an instruction ThruVM executes (SIGILL).</summary>
+    IllegalInstruction,
+    /// <summary>EBREAK or C.EBREAK (SIGILL).</summary>
+    Breakpoint,
+    /// <summary>A load, store or fetch was refused (SIGSEGV).</summary>
+    MemoryFault,
+    /// <summary>An ecall with a7 above 0x0F (SIGILL).</summary>
+    UnknownSyscall,
+}
+
+/// <summary>The details of a fault (the debug service's fields).</summary>
+public sealed record EngineFault(
+    EngineFaultKind Kind,
+    ulong Pc,
+    FaultKind Violation,
+    ulong Address,
+    int Size,
+    Access Access,
+    uint IllegalBits,
+    string? IllegalReason,
+    ulong SyscallNumber)
+{
+    /// <summary>In words, as the observations print it: "illegal-instruction 0x00000000 (the all-zero parcel)",
+    /// "breakpoint", "alignment-violation write 8 @0x…", "unknown-syscall 16".</summary>
+    public string Describe() => Kind switch
+    {
+        EngineFaultKind.IllegalInstruction => $"illegal-instruction 0x{IllegalBits:x8} ({IllegalReason})",
+        EngineFaultKind.Breakpoint => "breakpoint",
+        EngineFaultKind.UnknownSyscall => $"unknown-syscall {SyscallNumber}",
+        _ => $"{FaultNames.Name(Violation)} {Access.ToString().ToLowerInvariant()} {Size} @0x{Address:x}",
+    };
+}
+
+/// <summary>
+/// The result of a transaction: the fields of the protocol's TransactionExecutionResult, the logs, the debug fields
+/// (execution code, fault code, fault, registers, pc, depths), and the accounts that changed.
+/// </summary>
+public sealed class EngineResult
+{
+    /// <summary>The runtime code (TransactionVmError): 0 on success.</summary>
+    public int VmError { get; init; }
+    /// <summary>Why validation or pre-execution refused the transaction; null once it executed.</summary>
+    public string? Rejection { get; init; }
+    public ulong UserErrorCode { get; init; }
+    /// <summary>The VM error code (TN_VM_ERR_*).</summary>
+    public long ExecutionCode { get; init; }
+    /// <summary>The VM fault code (TN_VM_FAULT_*).</summary>
+    public int FaultCode { get; init; }
+    public ulong ConsumedComputeUnits { get; init; }
+    public ulong ConsumedStateUnits { get; init; }
+    public ulong ConsumedMemoryUnits { get; init; }
+    public ulong PagesUsed { get; init; }
+    public IReadOnlyList<EngineEvent> Events { get; init; } = [];
+    public ulong EventsSize { get; init; }
+    public IReadOnlyList<EngineLog> Logs { get; init; } = [];
+    public int? ErrorProgramAccIdx { get; init; }
+    public IReadOnlyList<PublicKey> ReadWriteAccounts { get; init; } = [];
+    public IReadOnlyList<PublicKey> ReadOnlyAccounts { get; init; } = [];
+    public EngineFault? Fault { get; init; }
+    public ulong[] Registers { get; init; } = new ulong[32];
+    public ulong Pc { get; init; }
+    public int CallDepth { get; init; }
+    public int MaxCallDepth { get; init; }
+    /// <summary>The accounts the transaction changed, in account-index order: the new account, or null when the
+    /// account left the state (deleted, ephemeral).</summary>
+    public IReadOnlyList<KeyValuePair<PublicKey, EngineAccount?>> Updates { get; init; } = [];
+    /// <summary>The most 4 KiB pages of host memory the engine held at once for the transaction's address space
+    /// (pages it copied or allocated: touched account-data pages, stack, heap, decoded code is not included).</summary>
+    public long PeakHostPages { get; init; }
+
+    /// <summary>The state after the transaction: <paramref name="before"/> with <see cref="Updates"/> applied.</summary>
+    public Dictionary<PublicKey, EngineAccount> PostState(IReadOnlyDictionary<PublicKey, EngineAccount> before)
+    {
+        var state = new Dictionary<PublicKey, EngineAccount>(before);
+        foreach (KeyValuePair<PublicKey, EngineAccount?> u in Updates)
+        {
+            if (u.Value == null)
+            {
+                state.Remove(u.Key);
+            }
+            else
+            {
+                state[u.Key] = u.Value;
+            }
+        }
+
+        return state;
+    }
+}
