@@ -254,6 +254,29 @@ let private activate (vm: Vm) (bytes: int64) : Result<Vm, int64> =
     let total = vm.Activated + uint64 bytes
     if total < vm.Activated then Error C.stateBytesAddedOverflow else Ok { vm with Activated = total }
 
+/// The first checks of every creation: a valid index, writable in the transaction, and no live
+/// account there yet. Returns the index and its key.
+let private creatable (vm: Vm) : Result<int * Pubkey, int64> =
+    result {
+        let! i = index vm (arg vm 0)
+        do! require (txnWritable vm i) C.accountNotWritable
+        do! require (liveMeta vm.Space.Accounts[i]).IsNone C.accountAlreadyExists
+        return i, vm.Space.Accounts[i].Key
+    }
+
+/// The end of a persistent creation: the proof at `proofPtr` must show `key` absent from the
+/// state (INVALID_ADDRESS, INVALID_PROOF_LEN, INVALID_PROOF_SLOT, INVALID_STATE_PROOF), the
+/// activated-state counter must not overflow, the state units must pay for the new metadata,
+/// and then the account appears with `meta`.
+let private createProven (vm: Vm) (i: int) (key: Pubkey) (proofPtr: uint64) (proofSize: uint64) (meta: AccountMeta) =
+    result {
+        let! proofBytes = bytesAt vm proofPtr proofSize
+        let! proof = proofAndRoot vm proofBytes
+        do! verifyProof vm key StateProof.Absent proof
+        let! vm = activate vm (Vm.footprint 0L)
+        return! withState 0L (Vm.footprint 0L) vm (fun vm -> Ok(returns C.success (freshAccount vm i meta)))
+    }
+
 /// 0x04 account_create(idx, seed words a1..a4, proof, proof_sz): a persistent account at the
 /// program-derived address SHA-256(program ‖ 0 ‖ seed), proven absent by a CREATION proof.
 /// Cost 512 + 32 + proof_sz + 62.
@@ -262,22 +285,11 @@ let accountCreate (vm: Vm) : Outcome =
 
     syscall (saturatingAdd (baseCost + 32UL + metaCost) proofSize) vm (fun vm ->
         result {
-            let! i = index vm (arg vm 0)
-            let key = vm.Space.Accounts[i].Key
-            do! require (txnWritable vm i) C.accountNotWritable
-            do! require (liveMeta vm.Space.Accounts[i]).IsNone C.accountAlreadyExists
+            let! i, key = creatable vm
             let creator = liveMeta vm.Space.Accounts[Vm.programIdx vm]
             do! require (creator |> Option.forall (fun m -> not (AccountMeta.hasFlag AccountFlags.ephemeral m))) C.ephemeralAccountCannotCreatePersistent
             do! require (Crypto.derivedAddress (Vm.program vm) false (the32ByteSeed vm) = key) C.badAccountAddress
-            let! proofBytes = bytesAt vm (arg vm 5) proofSize
-            let! proof = proofAndRoot vm proofBytes
-            do! verifyProof vm key StateProof.Absent proof
-            let! vm = activate vm (Vm.footprint 0L)
-
-            return!
-                withState 0L (Vm.footprint 0L) vm (fun vm ->
-                    let m = { AccountMeta.create (Vm.program vm) with Flags = AccountFlags.newlyCreated }
-                    Ok(returns C.success (freshAccount vm i m)))
+            return! createProven vm i key (arg vm 5) proofSize { AccountMeta.create (Vm.program vm) with Flags = AccountFlags.newlyCreated }
         })
 
 /// 0x05 account_create_ephemeral(idx, seed words a1..a4): an account that lives for this
@@ -286,40 +298,27 @@ let accountCreate (vm: Vm) : Outcome =
 let accountCreateEphemeral (vm: Vm) : Outcome =
     syscall (baseCost + 32UL + metaCost) vm (fun vm ->
         result {
-            let! i = index vm (arg vm 0)
-            do! require (txnWritable vm i) C.accountNotWritable
-            do! require (liveMeta vm.Space.Accounts[i]).IsNone C.accountAlreadyExists
-            do! require (Crypto.derivedAddress (Vm.program vm) true (the32ByteSeed vm) = vm.Space.Accounts[i].Key) C.badAccountAddress
+            let! i, key = creatable vm
+            do! require (Crypto.derivedAddress (Vm.program vm) true (the32ByteSeed vm) = key) C.badAccountAddress
             let! vm = activate vm (Vm.footprint 0L)
             let m = { AccountMeta.create (Vm.program vm) with Flags = AccountFlags.ephemeral ||| AccountFlags.newlyCreated }
             return returns C.success (freshAccount vm i m)
         })
 
 /// 0x0F account_create_eoa(idx, signature, proof, proof_sz): an externally owned account whose
-/// key signed the EOA-creation message (decision D-EOA-MESSAGE), proven absent, owned by the EOA
-/// program (the all-zero key). Decision D-EOA-MESSAGE: the index must be writable in the
-/// transaction, like every other creation. Cost 512 + 64 + proof_sz + 62.
+/// key signed the EOA-creation message, proven absent, owned by the EOA program (the all-zero
+/// key). Decision D-EOA-MESSAGE: the message, and the index must be writable in the transaction
+/// like every other creation. Cost 512 + 64 + proof_sz + 62.
 let accountCreateEoa (vm: Vm) : Outcome =
     let proofSize = arg vm 3
 
     syscall (saturatingAdd (baseCost + 64UL + metaCost) proofSize) vm (fun vm ->
         result {
-            let! i = index vm (arg vm 0)
-            let key = vm.Space.Accounts[i].Key
-            do! require (txnWritable vm i) C.accountNotWritable
-            do! require (liveMeta vm.Space.Accounts[i]).IsNone C.accountAlreadyExists
+            let! i, key = creatable vm
             let! signature = bytesAt vm (arg vm 1) 64UL
             let message = Crypto.eoaCreateMessage vm.Ctx.ChainId vm.Ctx.FeePayer key
             do! require (vm.Ctx.Verify key message signature) C.invalidSignature
-            let! proofBytes = bytesAt vm (arg vm 2) proofSize
-            let! proof = proofAndRoot vm proofBytes
-            do! verifyProof vm key StateProof.Absent proof
-            let! vm = activate vm (Vm.footprint 0L)
-
-            return!
-                withState 0L (Vm.footprint 0L) vm (fun vm ->
-                    let m = { AccountMeta.create Pubkey.zero with Flags = AccountFlags.newlyCreated }
-                    Ok(returns C.success (freshAccount vm i m)))
+            return! createProven vm i key (arg vm 2) proofSize { AccountMeta.create Pubkey.zero with Flags = AccountFlags.newlyCreated }
         })
 
 // ---------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ let ``zz stats`` () =
         os |> Array.choose (fun (m, _) -> m.Fault) |> Array.countBy (fun f -> f.Split(' ')[0] + " " + (if f.Split(' ').Length > 1 then f.Split(' ')[1] else "")) |> Array.sortBy snd |> Array.iter (fun (k, n) -> printfn "  fault %s: %d" k n)
         os |> Array.countBy (fun (m, _) -> int64 m.UserErrorCode) |> Array.sortBy snd |> Array.iter (fun (k, n) -> printfn "  user %d: %d" k n)
         printfn "  mean CU %f, max depth %d, events %d, logs %d" (os |> Array.averageBy (fun (m, _) -> float m.ConsumedComputeUnits)) (os |> Array.map (fun (m, _) -> m.MaxCallDepth) |> Array.max) (os |> Array.sumBy (fun (m, _) -> m.Events.Length)) (os |> Array.sumBy (fun (m, _) -> m.Logs.Length))
+        os |> Array.countBy (fun (m, _) -> m.MaxCallDepth) |> Array.sortBy fst |> Array.iter (fun (k, n) -> printfn "  depth %d: %d" k n)
         printfn "  engine obs equal count %d" (os |> Array.filter (fun (m, e) -> TxnObservation.differences m e = []) |> Array.length)
     show "prober" (sampleParallel (testSeed 61UL) 1000 (genProberTxn "sha256-binding"))
     show "program" (sampleParallel (testSeed 62UL) 500 (genProgramTxn "sha256-binding"))

@@ -142,6 +142,9 @@ let private blobIndex = standardBlobs |> List.mapi (fun i (n, _) -> n, i) |> Map
 let private blobBytes = standardBlobs |> List.map snd |> Array.ofList
 let blobSize (name: string) = blobBytes[blobIndex[name]].Length
 
+/// The blobs as laid out: each padded to 8 bytes, so that the nested probes after them are aligned.
+let private paddedBlobs = blobBytes |> Array.map (fun b -> Array.append b (Array.zeroCreate ((8 - b.Length % 8) % 8)))
+
 // ---------------------------------------------------------------------------------------
 // Probes: trees of prober instruction data, laid out with absolute addresses.
 // ---------------------------------------------------------------------------------------
@@ -176,7 +179,7 @@ let layout (dataAddress: uint64) (top: ProbeTree) : byte[] =
     flatten top |> ignore
     let size (p: ProbeTree) = 8 + recordSize * p.Calls.Length
     let stdStart = size top
-    let stdOffsets = blobBytes |> Array.scan (fun o b -> o + b.Length) stdStart
+    let stdOffsets = paddedBlobs |> Array.scan (fun o b -> o + b.Length) stdStart
     let nestedStart = stdOffsets[stdOffsets.Length - 1]
     let probeOffsets = probes |> Seq.skip 1 |> Seq.map (fun (p, _) -> size p) |> Seq.scan (+) nestedStart |> Array.ofSeq
     let addressOfProbe id = dataAddress + uint64 probeOffsets[id - 1]
@@ -191,14 +194,19 @@ let layout (dataAddress: uint64) (top: ProbeTree) : byte[] =
 
         probe [ for c in p.Calls -> call c.Number (c.Args |> List.map resolve) c.Flags ] [||]
 
-    Array.concat ([ records probes[0] ] @ Array.toList blobBytes @ [ for id in 1 .. probes.Count - 1 -> records probes[id] ])
+    Array.concat ([ records probes[0] ] @ Array.toList paddedBlobs @ [ for id in 1 .. probes.Count - 1 -> records probes[id] ])
 
 // ---------------------------------------------------------------------------------------
 // Random calls.
 // ---------------------------------------------------------------------------------------
 
 /// What a probe knows about its transaction: the account keys by index.
-type Ctx = { Keys: Pubkey list; Depth: int; MaxDepth: int }
+type Ctx =
+    { Keys: Pubkey list
+      Depth: int
+      MaxDepth: int
+      /// Invoke at nearly every level, to reach the depth limit.
+      Deep: bool }
 
 let private count (c: Ctx) = c.Keys.Length
 
@@ -305,7 +313,7 @@ let rec genCall (c: Ctx) : Gen<PCall * ProbeTree option> =
               let! data = Gen.frequency [ 5, Gen.constant (Std("data-restored", 0UL)); 1, Gen.constant (Lit 0xdeadUL) ]
               let! proof, size = proofArg [ "proof-restored"; "proof-compressed" ]
               return! simple N.accountDecompress [ Lit i; meta; data; proof; size ] }
-          (if c.Depth < c.MaxDepth then 4 else 1), gen {
+          (if c.Depth < c.MaxDepth then (if c.Deep then 60 else 4) else 1), gen {
               let! i = Gen.frequency [ 6, Gen.constant 1UL; 3, idxFor c [ proberSelf; proberOwned; exeData; brokenProgram; acctData ] ]
               let! a3 = Gen.elements [ 0UL; 0UL; Address.stackBase + 0xFFF100UL ]
               let! f = flagsOf
@@ -400,9 +408,9 @@ let genProberTxn (verifier: string) : Gen<GenTxn> =
     gen {
         let! rw, ro = genLists
         let! cu, su, mu, flags = genBudgets
-        let! maxDepth = Gen.frequency [ 6, Gen.choose (0, 2); 2, Gen.choose (3, 6); 1, Gen.choose (14, 17) ]
+        let! maxDepth = Gen.frequency [ 6, Gen.choose (0, 2); 2, Gen.choose (3, 6); 2, Gen.choose (14, 17) ]
         let keys = feePayerKey :: programKey :: rw @ ro
-        let! tree = genProbe { Keys = keys; Depth = 1; MaxDepth = maxDepth }
+        let! tree = genProbe { Keys = keys; Depth = 1; MaxDepth = maxDepth; Deep = maxDepth >= 14 }
         let tree = renumber tree
         let h = { header feePayerKey programKey with ComputeUnits = cu; StateUnits = su; MemoryUnits = mu; Flags = flags }
         let dataAddress = Address.txnDataBase + uint64 (Transaction.headerSize + 32 * keys.Length - 64)
@@ -428,7 +436,11 @@ let rec liConst (rd: Reg) (v: int64) : Decoded list =
         let hi = (v - lo) >>> 12
         liConst rd hi @ [ Full(ShiftImm(SLLI, rd, rd, 12)) ] @ (if lo = 0L then [] else [ Full(OpImm(ADDI, rd, rd, lo)) ])
 
-let private pointerRegs = [ 5; 6; 7; 8; 9; 18; 19; 20; 21; 22; 23; 24; 25; 26; 27 ]
+/// Registers that hold pointers: readable ones (any segment) for loads, writable ones (mapped stack
+/// and heap pages, owned account data) for stores; scratch registers take the results.
+let private readRegs = [ 5; 6; 7; 8; 9; 18; 19 ]
+let private writeRegs = [ 20; 21; 22; 23; 24; 25; 26; 27 ]
+let private pointerRegs = readRegs @ writeRegs
 let private scratchRegs = [ 1; 28; 29; 30; 31; 10; 11; 12; 13 ]
 
 type private PItem =
@@ -444,41 +456,87 @@ let private pItemSize (i: PItem) =
     | PJal _ -> 4
     | PRaw b -> b.Length
 
-/// Initial register values: pointers at the interesting offsets of every segment.
-let private pointerValue (keys: Pubkey list) (state: Map<Pubkey, Account>) (programLength: int) : Gen<uint64> =
-    let n = keys.Length
-    let dataSize i = if i < n then state.TryFind keys[i] |> Option.map (fun a -> int a.Meta.DataSize) |> Option.defaultValue 0 else 0
+/// What a random program's transaction looks like to the generator.
+type private ProgramWorld =
+    { Keys: Pubkey list
+      ProgramLength: int
+      TxnLength: int
+      StackPages: int
+      HeapPages: int }
+
+let private dataSizeOf (w: ProgramWorld) (i: int) =
+    if i < w.Keys.Length then worldState.TryFind w.Keys[i] |> Option.map (fun a -> int a.Meta.DataSize) |> Option.defaultValue 0 else 0
+
+let private aligned (lo: int) (hi: int) = if hi < lo then Gen.constant lo else Gen.choose (lo / 8, hi / 8) |> Gen.map (fun k -> 8 * k)
+
+/// Readable addresses: inside the transaction, the shadow stack, the program, block records,
+/// metadata, account data and the mapped stack and heap.
+let rec private readablePointer (w: ProgramWorld) : Gen<uint64> =
+    let n = w.Keys.Length
 
     Gen.oneof
-        [ Gen.elements [ 0; 8; 112; 4088; 4096 ] |> Gen.map (fun o -> Address.txnDataBase + uint64 o)
-          Gen.elements [ 0; 8; 272; 4088; 4096; 4488; 4496 ] |> Gen.map (fun o -> Address.shadowStackBase + uint64 o)
-          Gen.elements [ 0; 8; programLength - 8; programLength; 0x1000 ] |> Gen.map (fun o -> Address.programBase + uint64 (max 0 o))
-          Gen.elements [ 0; 120; 128; 0x1000; 0x1FF000; 0x200000 ] |> Gen.map (fun o -> Address.blockContextBase + uint64 o)
-          Gen.map2 (fun i o -> Address.accountMetaBase i + uint64 o) (Gen.choose (0, n)) (Gen.elements [ 0; 48; 56; 62 ])
+        [ aligned 0 (w.TxnLength - 8) |> Gen.map (fun o -> Address.txnDataBase + uint64 o)
+          aligned 0 4488 |> Gen.map (fun o -> Address.shadowStackBase + uint64 o)
+          aligned 0 (w.ProgramLength - 8) |> Gen.map (fun o -> Address.programBase + uint64 o)
+          Gen.map2 (fun k o -> Address.blockContextBase + uint64 (k * 0x1000 + o)) (Gen.elements [ 0; 1; 511 ]) (aligned 0 120)
+          Gen.map2 (fun i o -> Address.accountMetaBase i + uint64 o) (Gen.choose (0, n - 1)) (aligned 0 48)
+          gen {
+              let! i = Gen.choose (0, n - 1)
+              let! o = aligned 0 (dataSizeOf w i - 8)
+              return Address.accountDataBase i + uint64 o
+          }
+          writablePointerOf w ]
+
+/// Writable addresses (once the setup mapped the pages and marked the accounts).
+and private writablePointerOf (w: ProgramWorld) : Gen<uint64> =
+    let owned = w.Keys |> List.indexed |> List.filter (fun (_, k) -> worldState.TryFind k |> Option.exists (fun a -> a.Meta.Owner = programKey)) |> List.map fst
+
+    Gen.frequency
+        [ (if w.StackPages > 0 then 3 else 0), aligned (0x100_0000 - 4096 * w.StackPages) (0x100_0000 - 8) |> Gen.map (fun o -> Address.stackBase + uint64 o)
+          (if w.HeapPages > 0 then 2 else 0), aligned 0 (4096 * w.HeapPages - 8) |> Gen.map (fun o -> Address.heapBase + uint64 o)
+          (if owned.IsEmpty then 0 else 3),
+          gen {
+              let! i = Gen.elements (if owned.IsEmpty then [ 0 ] else owned)
+              let! o = aligned 0 (dataSizeOf w i - 8)
+              return Address.accountDataBase i + uint64 o
+          }
+          1, Gen.constant (Address.stackBase + 0xFFF800UL) ]
+
+/// Addresses at the edges of every segment, and outside them.
+let private edgePointer (w: ProgramWorld) : Gen<uint64> =
+    let n = w.Keys.Length
+
+    Gen.oneof
+        [ Gen.elements [ w.TxnLength - 4; w.TxnLength; 4096 ] |> Gen.map (fun o -> Address.txnDataBase + uint64 o)
+          Gen.elements [ 4492; 4496; 8192 ] |> Gen.map (fun o -> Address.shadowStackBase + uint64 o)
+          Gen.elements [ w.ProgramLength - 2; w.ProgramLength; 0x10000 ] |> Gen.map (fun o -> Address.programBase + uint64 o)
+          Gen.elements [ 124; 128; 0x1000 + 0xF00; 0x200000; 0x3FF000 ] |> Gen.map (fun o -> Address.blockContextBase + uint64 o)
+          Gen.map2 (fun i o -> Address.accountMetaBase i + uint64 o) (Gen.choose (0, n)) (Gen.elements [ 56; 60; 62; 64 ])
           gen {
               let! i = Gen.choose (0, n)
-              let size = dataSize i
-              let! o = Gen.elements [ 0; 8; 4088; 4096; size - 8; size; max 0 (size - 4096) ]
+              let size = dataSizeOf w i
+              let! o = Gen.elements [ size - 4; size; 4094; 4096 ]
               return Address.accountDataBase i + uint64 (max 0 o)
           }
-          Gen.elements [ 0xFFF000; 0xFFFFF8; 0xFFE000; 0xFFD000; 0 ] |> Gen.map (fun o -> Address.stackBase + uint64 o)
-          Gen.elements [ 0; 8; 0x1000; 0x2000; 0xFFF000 ] |> Gen.map (fun o -> Address.heapBase + uint64 o)
-          Gen.elements [ 0UL; 0xdeadUL; Address.compose 0x04 0 0u; Address.compose 0x01 0 8u; Address.compose 0x05 1 0u; 1UL <<< 48; 0xFFFF_FFFF_FFFF_FFF8UL ] ]
+          Gen.elements [ 0xFFE000; 0xFFF004; 0 ] |> Gen.map (fun o -> Address.stackBase + uint64 o)
+          Gen.elements [ 0x10_0000; 0xFFF000 ] |> Gen.map (fun o -> Address.heapBase + uint64 o)
+          Gen.elements [ 0UL; 0xdeadUL; Address.compose 0x04 0 0u; Address.compose 0x01 0 8u; Address.compose 0x05 1 0u; Address.compose 0x06 0 0u; 1UL <<< 48; 0xFFFF_FFFF_FFFF_FFF8UL ] ]
+
+let private mv rd rs = Full(OpImm(ADDI, rd, rs, 0L))
+let private ecallWith (number: uint64) (argCode: Decoded list) = PFixed(argCode @ liConst 17 (int64 number) @ [ Full ECALL ])
 
 /// A syscall item: li a0..; li a7 n; ecall. Pointer arguments come from pointer registers.
 let private syscallItem (n: int) : Gen<PItem> =
     let set r v = liConst r v
-    let mv rd rs = Full(OpImm(ADDI, rd, rs, 0L))
-    let ecallWith (number: uint64) (argCode: Decoded list) = PFixed(argCode @ set 17 (int64 number) @ [ Full ECALL ])
 
     Gen.frequency
-        [ 4, Gen.choose (1, 4) |> Gen.map (fun k -> ecallWith N.setAnonymousSegmentSz (set 10 (int64 (Address.stackBase + 0x100_0000UL - uint64 (k * 4096)))))
-          3, Gen.choose (0, 3) |> Gen.map (fun k -> ecallWith N.setAnonymousSegmentSz (set 10 (int64 (Address.heapBase + uint64 (k * 4096)))))
+        [ 2, Gen.choose (1, 5) |> Gen.map (fun k -> ecallWith N.setAnonymousSegmentSz (set 10 (int64 (Address.stackBase + 0x100_0000UL - uint64 (k * 4096)))))
+          2, Gen.choose (0, 4) |> Gen.map (fun k -> ecallWith N.setAnonymousSegmentSz (set 10 (int64 (Address.heapBase + uint64 (k * 4096)))))
           2, Gen.map2 (fun stack d -> ecallWith N.incrementAnonymousSegmentSz (set 10 (int64 (if stack then Address.stackBase else Address.heapBase)) @ set 11 (int64 (d * 4096)))) (Gen.elements [ true; false ]) (Gen.choose (-2, 2))
-          5, Gen.choose (0, n) |> Gen.map (fun i -> ecallWith N.setAccountDataWritable (set 10 (int64 i)))
+          3, Gen.choose (0, n) |> Gen.map (fun i -> ecallWith N.setAccountDataWritable (set 10 (int64 i)))
           2, Gen.map2 (fun i s -> ecallWith N.accountResize (set 10 (int64 i) @ set 11 s)) (Gen.choose (0, n)) (Gen.elements [ 0L; 100L; 4096L; 5000L; 12_000L ])
-          2, Gen.map2 (fun p len -> ecallWith N.log ([ mv 10 p ] @ set 11 len)) (Gen.elements pointerRegs) (Gen.elements [ 0L; 1L; 8L; 64L; 200L ])
-          2, Gen.map2 (fun p len -> ecallWith N.emitEvent ([ mv 10 p ] @ set 11 len)) (Gen.elements pointerRegs) (Gen.elements [ 1L; 8L; 100L ])
+          3, Gen.map2 (fun p len -> ecallWith N.log ([ mv 10 p ] @ set 11 len)) (Gen.elements pointerRegs) (Gen.elements [ 0L; 1L; 8L; 64L; 200L ])
+          3, Gen.map2 (fun p len -> ecallWith N.emitEvent ([ mv 10 p ] @ set 11 len)) (Gen.elements pointerRegs) (Gen.elements [ 1L; 8L; 100L ])
           1, Gen.map2 (fun f t -> ecallWith N.accountTransfer (set 10 (int64 f) @ set 11 (int64 t) @ set 12 3L)) (Gen.choose (0, n)) (Gen.choose (0, n))
           1, Gen.elements [ 0L; 1L ] |> Gen.map (fun revert -> ecallWith N.exit (set 10 5L @ set 11 revert))
           1, Gen.elements [ 1L; 2L ] |> Gen.map (fun i -> ecallWith N.invoke (set 10 (int64 Address.txnDataBase) @ set 11 0L @ set 12 i @ set 13 0L))
@@ -502,10 +560,10 @@ let private genPItem (n: int) (count: int) : Gen<PItem> =
 
     let memory =
         gen {
-            let! b = Gen.frequency [ 8, Gen.elements pointerRegs; 1, reg ]
-            let! store = Gen.elements [ true; false ]
+            let! store = Gen.frequency [ 2, Gen.constant true; 3, Gen.constant false ]
+            let! b = Gen.frequency [ 12, Gen.elements (if store then writeRegs else pointerRegs); 2, Gen.elements pointerRegs; 1, reg ]
             let! size = Gen.elements [ 1; 2; 4; 8 ]
-            let! off = Gen.frequency [ 8, Gen.choose (-4, 4) |> Gen.map (fun k -> int64 (k * size)); 1, Gen.choose (-16, 16) |> Gen.map int64 ]
+            let! off = Gen.frequency [ 12, Gen.choose (-2, 2) |> Gen.map (fun k -> int64 (k * 8)); 1, Gen.choose (-16, 16) |> Gen.map int64 ]
 
             if store then
                 let op = match size with 1 -> SB | 2 -> SH | 4 -> SW | _ -> SD
@@ -517,28 +575,49 @@ let private genPItem (n: int) (count: int) : Gen<PItem> =
                 return Load(op, rd, b, off)
         }
 
-    let moveReg = Gen.map2 (fun r k -> Full(OpImm(ADDI, r, r, int64 (k * 8)))) (Gen.elements pointerRegs) (Gen.choose (-64, 64))
+    let compressedMemory =
+        Gen.elements
+            [ C_LD(10, 8, 0); C_LW(11, 9, 4); C_SD(8, 12, 8); C_LDSP(28, 16); C_SDSP(29, 8); C_LWSP(30, 4); C_SWSP(31, 0) ]
 
     Gen.frequency
         [ 20, computational |> Gen.map (fun i -> PFixed [ Full i ])
           6, Gen.elements [ C_ADDI(28, 3); C_MV(29, 5); C_SLLI(30, 2); C_LI(31, -7); C_NOP 0 ] |> Gen.map (fun c -> PFixed [ Compressed c ])
-          25, memory |> Gen.map (fun i -> PFixed [ Full i ])
-          4, moveReg |> Gen.map (fun d -> PFixed [ d ])
+          30, memory |> Gen.map (fun i -> PFixed [ Full i ])
+          2, compressedMemory |> Gen.map (fun c -> PFixed [ Compressed c ])
+          2, Gen.map2 (fun r k -> PFixed [ Full(OpImm(ADDI, r, r, int64 (k * 8))) ]) (Gen.elements pointerRegs) (Gen.choose (-64, 64))
           8, syscallItem n
-          4, Gen.map4 (fun op a b t -> PBranch(op, a, b, t)) (Gen.elements (allCases<BranchOp> ())) (Gen.elements scratchRegs) (Gen.elements scratchRegs) (Gen.choose (0, count))
+          5, Gen.map4 (fun op a b t -> PBranch(op, a, b, t)) (Gen.elements (allCases<BranchOp> ())) (Gen.elements scratchRegs) (Gen.elements scratchRegs) (Gen.choose (0, count))
           1, Gen.map2 (fun rd t -> PJal(rd, t)) (Gen.elements [ 0; 1 ]) (Gen.choose (0, count))
           1, Gen.elements pointerRegs |> Gen.map (fun r -> PFixed [ Full(JALR(1, r, 0L)) ])
           1, Gen.elements [ PFixed [ Full EBREAK ]; PFixed [ Full(FENCE(0, 15, 15, 0, 0)) ]; PRaw [| 0uy; 0uy |]; PRaw [| 0x73uy; 0x10uy; 0x20uy; 0x00uy |]; PRaw [| 0x2Fuy; 0x30uy; 0uy; 0uy |] ]
           1, Gen.choose (300, 1100) |> Gen.map (fun k -> PFixed(List.replicate k (Full(OpImm(ADDI, 28, 28, 1L))))) ]
 
-/// A random program for account 1 and its transaction.
+/// A random program for account 1 and its transaction: a register table (pointers into every
+/// segment), a setup that maps stack and heap pages and marks owned accounts writable, a random
+/// body, and an exit.
 let genProgramTxn (verifier: string) : Gen<GenTxn> =
     gen {
         let! rw, ro = genLists
         let keys = feePayerKey :: programKey :: rw @ ro
         let n = keys.Length
+        let! stackPages = Gen.frequency [ 4, Gen.choose (1, 4); 1, Gen.constant 0 ]
+        let! heapPages = Gen.frequency [ 3, Gen.choose (1, 3); 1, Gen.constant 0 ]
+        let ownedIdx = keys |> List.indexed |> List.filter (fun (_, k) -> worldState.TryFind k |> Option.exists (fun a -> a.Meta.Owner = programKey)) |> List.map fst
+        let! marked = Gen.listOfLength ownedIdx.Length (Gen.frequency [ 3, Gen.constant true; 1, Gen.constant false ])
+        let! doSetup = Gen.frequency [ 5, Gen.constant true; 1, Gen.constant false ]
+
+        let setup =
+            if not doSetup then []
+            else
+                [ if stackPages > 0 then ecallWith N.setAnonymousSegmentSz (liConst 10 (int64 (Address.stackBase + 0x100_0000UL - uint64 (stackPages * 4096))))
+                  if heapPages > 0 then ecallWith N.setAnonymousSegmentSz (liConst 10 (int64 (Address.heapBase + uint64 (heapPages * 4096))))
+                  for i, m in List.zip ownedIdx marked do
+                      if m then ecallWith N.setAccountDataWritable (liConst 10 (int64 i)) ]
+
         let! count = Gen.choose (1, 40)
-        let! items = Gen.listOfLength count (genPItem n count)
+        let! body = Gen.listOfLength count (genPItem n (count + setup.Length))
+        let items = setup @ body
+        let count = items.Length
         let! revert = Gen.frequency [ 4, Gen.constant 0L; 1, Gen.constant 1L ]
         let! fallOff = Gen.frequency [ 9, Gen.constant false; 1, Gen.constant true ]
         let tail = if fallOff then [] else liConst 10 3L @ liConst 11 revert @ liConst 17 11L @ [ Full ECALL ]
@@ -546,10 +625,10 @@ let genProgramTxn (verifier: string) : Gen<GenTxn> =
         // Layout: jal over the table, the table of x1..x31, the loads, the body, the exit.
         let bodyOffset = 0x180
         let offsets = items |> List.scan (fun o i -> o + pItemSize i) bodyOffset |> Array.ofList
-        let rel i t = int64 (offsets[t] - offsets[i])
+        let rel i t = int64 (offsets[min t count] - offsets[i])
         let enc (d: Decoded) = (Encode.toBytes d).Value
 
-        let body =
+        let bodyBytes =
             items
             |> List.mapi (fun i item ->
                 match item with
@@ -561,24 +640,36 @@ let genProgramTxn (verifier: string) : Gen<GenTxn> =
 
         let code = Array.zeroCreate<byte> bodyOffset
         let tailBytes = tail |> List.map enc |> Array.concat
-        let programLength = bodyOffset + body.Length + tailBytes.Length + 8
-        let! regs = Gen.listOfLength 31 (Gen.frequency [ 3, pointerValue keys worldState programLength; 1, edgeValue ])
+        let programLength = bodyOffset + bodyBytes.Length + tailBytes.Length + 8
+        let! instr = Gen.arrayOfLength 40 (Gen.choose (0, 255) |> Gen.map byte)
+        let txnLength = Transaction.headerSize + 32 * (n - 2) + instr.Length + 64
+
+        let w =
+            { Keys = keys
+              ProgramLength = programLength
+              TxnLength = txnLength
+              StackPages = (if doSetup then stackPages else 0)
+              HeapPages = (if doSetup then heapPages else 0) }
+
+        let! regs =
+            Gen.sequenceToList
+                [ for r in 1..31 ->
+                      if List.contains r writeRegs then Gen.frequency [ 8, writablePointerOf w; 1, edgePointer w; 1, readablePointer w ]
+                      elif List.contains r readRegs then Gen.frequency [ 8, readablePointer w; 2, edgePointer w ]
+                      else Gen.frequency [ 2, readablePointer w; 1, edgeValue ] ]
+
         (enc (Full(JAL(0, 0x100L)))).CopyTo(code, 0)
         regs |> List.iteri (fun i v -> System.BitConverter.GetBytes(v: uint64).CopyTo(code, 8 + 8 * i))
-
-        let loads =
-            Full(AUIPC(31, 0u)) :: [ for r in 1..31 -> Full(Load(LD, r, 31, int64 (8 + 8 * (r - 1) - 0x100))) ]
-
+        let loads = Full(AUIPC(31, 0u)) :: [ for r in 1..31 -> Full(Load(LD, r, 31, int64 (8 + 8 * (r - 1) - 0x100))) ]
         loads |> List.fold (fun (off: int) d -> (enc d).CopyTo(code, off); off + 4) 0x100 |> ignore
-        let image = Executable.build (Array.concat [ code; body; tailBytes ])
+        let image = Executable.build (Array.concat [ code; bodyBytes; tailBytes ])
         let! cu, su, mu, flags = genBudgets
-        let! cu = Gen.frequency [ 3, Gen.constant (min cu 40_000u); 1, Gen.choose (0, 3000) |> Gen.map uint32 ]
+        let! cu = Gen.frequency [ 4, Gen.constant (min cu 40_000u); 1, Gen.choose (0, 3000) |> Gen.map uint32 ]
         let env = worldEnvironment verifier
         let env = { env with State = env.State.Add(programKey, programAccount image) }
         let h = { header feePayerKey programKey with ComputeUnits = cu; StateUnits = su; MemoryUnits = mu; Flags = flags }
-        let! instr = Gen.arrayOfLength 40 (Gen.choose (0, 255) |> Gen.map byte)
-        let body = Transaction.body h rw ro instr None None
-        return { Env = env; Wire = signWire verifier feePayerKey body; Verifier = verifier; Label = "program" }
+        let txBody = Transaction.body h rw ro instr None None
+        return { Env = env; Wire = signWire verifier feePayerKey txBody; Verifier = verifier; Label = "program" }
     }
 
 // ---------------------------------------------------------------------------------------

@@ -40,20 +40,25 @@ let compareTxn (env: Execution.Environment) (engineEnv: Thru.Engine.EngineEnviro
 
 /// Save a transaction on which the engine and the model differ as a fixture (expected = the
 /// model); once understood it moves to tests/Thru.Tests/Fixtures/txn/.
+let private saved = ref 0
+
 let saveCounterexample (env: Execution.Environment) (verifier: string) (wire: byte[]) (model: TxnObservation.TxnObservation) =
-    let dir = IO.Path.Combine(artifactsDir, "counterexamples")
-    IO.Directory.CreateDirectory dir |> ignore
-    let name = sprintf "txn-%08x" (hash wire)
+    if Threading.Interlocked.Increment saved > 5 then
+        "(not saved: five counterexamples already saved by this run)"
+    else
+        let dir = IO.Path.Combine(artifactsDir, "counterexamples")
+        IO.Directory.CreateDirectory dir |> ignore
+        let name = sprintf "txn-%08x" (hash wire)
 
-    let fixture: TxnFixture.TxnFixture =
-        { Name = name
-          Description = "counterexample of the model-vs-engine transaction property"
-          Verifier = verifier
-          State = env.State
-          Blocks = env.Blocks
-          Wire = wire
-          Expected = model }
+        let fixture: TxnFixture.TxnFixture =
+            { Name = name
+              Description = "counterexample of the model-vs-engine transaction property"
+              Verifier = verifier
+              State = env.State
+              Blocks = env.Blocks
+              Wire = wire
+              Expected = model }
 
-    let path = IO.Path.Combine(dir, name + ".json")
-    IO.File.WriteAllText(path, Json.render (TxnFixture.toJson fixture))
-    path
+        let path = IO.Path.Combine(dir, name + ".json")
+        IO.File.WriteAllText(path, Json.render (TxnFixture.toJson fixture))
+        path

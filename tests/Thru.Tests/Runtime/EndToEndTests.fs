@@ -1,0 +1,63 @@
+/// Hand-assembled programs end to end through transaction execution: logging, a transfer, and
+/// an invoke chain (issue 4 §5).
+module Thru.Tests.Runtime.EndToEndTests
+
+open NUnit.Framework
+open Thru.Model
+open Thru.Model.Isa
+open Thru.Model.Runtime
+open Thru.Tests.Runtime.Harness
+
+let private exit0 = [ li a0 0; li a1 0; li a7 11; ecall ]
+
+/// Logs its instruction data (a0, a1 at entry point at it), then exits 0.
+let logger = program ([ li a7 12; ecall ] @ exit0)
+
+/// Transfers the u64 amount in its instruction data from account 2 to account 3 and exits with
+/// the syscall's result.
+let transfer = program [ ld a2 a0 0; li a0 2; li a1 3; li a7 3; ecall; li a1 0; li a7 11; ecall ]
+
+/// Invokes the program at index 2 with its own instruction data, then exits with the callee's
+/// exit code + 1.
+let caller = program [ li a2 2; li a3 0; li a7 10; ecall; addi a0 a1 1; li a1 0; li a7 11; ecall ]
+
+/// Logs its instruction data and exits with its first byte.
+let callee = program [ Full(Load(LBU, s0, a0, 0L)); li a7 12; ecall; mv a0 s0; li a1 0; li a7 11; ecall ]
+
+let private run (programImage: byte[]) (extra: (Pubkey * Account) list) rw ro (instr: byte[]) =
+    let env = environment extra
+    let env = { env with State = env.State.Add(programKey, programAccount programImage) }
+    Execution.execute env (wire unsigned (header feePayerKey programKey) rw ro instr)
+
+[<Test>]
+let ``a hand-assembled logger logs its instruction data`` () =
+    let r = run logger [] [] [] "hello from ThruVM"B
+    Assert.That(r.VmError, Is.EqualTo 0)
+    Assert.That(r.Logs |> List.map (fun l -> l.ProgramIdx, System.Text.Encoding.ASCII.GetString l.Data) = [ 1, "hello from ThruVM" ], Is.True)
+    // 2 + 2 + (li, li, li) ... every instruction is 4 CU here: li a7; ecall; li a0; li a1; li a7; ecall.
+    Assert.That(r.ConsumedComputeUnits, Is.EqualTo(6UL * 4UL), "six 32-bit instructions; log and exit cost nothing more")
+
+[<Test>]
+let ``a hand-assembled transfer moves the balance and pays 512 CU for the syscall`` () =
+    let from, to' = key 10, key 11
+    let extra = [ from, Account.create programKey 1000UL [||]; to', Account.create (key 99) 5UL [||] ]
+    let r = run transfer extra [ from; to' ] [] (Bits.toLE 8 300UL)
+    Assert.That((r.VmError, r.UserErrorCode), Is.EqualTo((0, 0UL)))
+    Assert.That((r.State[from].Meta.Balance, r.State[to'].Meta.Balance), Is.EqualTo((700UL, 305UL)))
+    Assert.That((r.State[from].Meta.Seq, r.State[to'].Meta.Seq), Is.EqualTo((1UL, 1UL)))
+    Assert.That(r.ConsumedComputeUnits, Is.EqualTo(8UL * 4UL + 8UL + 512UL), "8 instructions, an 8-byte load, one syscall")
+    let r = run transfer extra [ from; to' ] [] (Bits.toLE 8 1001UL)
+    Assert.That(int64 r.UserErrorCode, Is.EqualTo Codes.Syscall.insufficientBalance)
+    Assert.That(r.State[from].Meta.Balance, Is.EqualTo 1000UL)
+
+[<Test>]
+let ``a hand-assembled invoke chain: the callee logs, its exit code comes back in a1`` () =
+    let calleeKey = key 20
+    let r = run caller [ calleeKey, programAccount callee ] [] [ calleeKey ] [| 41uy; 0x21uy |]
+    Assert.That((r.VmError, r.UserErrorCode), Is.EqualTo((0, 42UL)))
+    Assert.That((r.CallDepth, r.MaxCallDepth), Is.EqualTo((1, 2)))
+    Assert.That(r.Logs |> List.map (fun l -> l.ProgramIdx, List.ofArray l.Data) = [ 2, [ 41uy; 0x21uy ] ], Is.True, "the callee (index 2) logged the caller's instruction data")
+    // The callee reverting ends the whole transaction, reported against the callee.
+    let reverting = program [ li a0 9; li a1 1; li a7 11; ecall ]
+    let r = run caller [ calleeKey, programAccount reverting ] [] [ calleeKey ] [| 1uy |]
+    Assert.That((r.VmError, r.UserErrorCode, r.ErrorProgramAccIdx, r.CallDepth), Is.EqualTo((Codes.Txn.vmRevert, 9UL, Some 2, 2)))
