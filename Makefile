@@ -11,7 +11,7 @@ DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-
 STAMP      := artifacts/.deps-$(CONFIG)
 CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
 
-.PHONY: all deps build examples test demo bench proofs clean
+.PHONY: all deps build examples test demo bench benchmarkdotnet proofs clean
 
 all: build
 
@@ -40,6 +40,14 @@ test: build
 
 demo: build
 	$(CLI) demo
+
+# Instructions/s of the engine, the model and Unicorn, and transactions/s, in one run.
+bench: build
+	$(CLI) bench
+
+# The same kernels under BenchmarkDotNet (slower, statistically careful).
+benchmarkdotnet: build
+	$(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Bench -- --filter '*' 
 
 clean:
 	rm -rf artifacts */bin */obj tests/*/bin tests/*/obj

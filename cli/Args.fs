@@ -76,6 +76,16 @@ type ProofArgs =
             | Key _ -> "the account key, 64 hex digits."
             | Account _ -> "the name of an account of the accounts file."
 
+type BenchArgs =
+    | Json
+    | Seconds of seconds: float
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Json -> "print rows {kernel, engine, mips} (and tps) as JSON."
+            | Seconds _ -> "target duration of each measurement in seconds (default 1)."
+
 type DecisionsArgs =
     | Markdown
     | Json
@@ -91,6 +101,7 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Disasm of ParseResults<DisasmArgs>
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Proof of ParseResults<ProofArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Decisions of ParseResults<DecisionsArgs>
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoArgs>
 
@@ -101,5 +112,6 @@ type CliArgs =
             | Disasm _ -> "print the disassembly of a binary."
             | Run _ -> "run an executable as the program of a transaction and print the result, logs, events and changed accounts."
             | Proof _ -> "print the state proof (hex) of a key against the state root run gives a world."
+            | Bench _ -> "measure instructions/s of the engine, the model and Unicorn, and transactions/s (build with -c Release)."
             | Decisions _ -> "print the register of spec decisions (where the public ThruVM spec is silent or contradictory)."
             | Demo _ -> "the demonstration run by `make demo`."

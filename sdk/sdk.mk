@@ -1,12 +1,14 @@
 # sdk.mk -- build ThruVM programs with the ThruModel C SDK.
 #
-# Usage from a project Makefile (sources are paths relative to that Makefile's
-# directory; everything is built under $(THRU_BUILD_DIR)):
+# Usage from a project Makefile in any folder (sources are paths relative to that
+# Makefile's directory; everything is built under $(THRU_BUILD_DIR)):
 #
 #   THRU_BUILD_DIR := build
 #   include path/to/sdk/sdk.mk
 #   $(eval $(call thru_program,hello,hello/hello.c))
-#   all: $(THRU_BUILD_DIR)/hello.bin
+#
+# `make` (or `make all`) then builds every program declared with thru_program,
+# unless the Makefile names another default goal before the include.
 #
 # For each program NAME this produces
 #   $(THRU_BUILD_DIR)/NAME.elf  linked ELF (VMA 0x3000000, debug info, symbols)
@@ -17,6 +19,13 @@
 
 THRU_SDK_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 THRU_BUILD_DIR ?= build
+
+# The default goal is `all` (every declared program), not the first rule below
+# (thru-toolchain), unless the including Makefile already has a target.
+ifeq ($(.DEFAULT_GOAL),)
+.DEFAULT_GOAL := all
+endif
+.PHONY: all
 
 THRU_CROSS   ?= riscv64-unknown-elf-
 THRU_CC      := $(THRU_CROSS)gcc
@@ -132,9 +141,11 @@ $(THRU_BUILD_DIR)/%.bin: $(THRU_BUILD_DIR)/%.elf $(THRU_CHECK)
 	$(THRU_Q)$(THRU_OBJDUMP) -d $< > $(basename $@).lst
 	$(THRU_Q)THRU_CROSS=$(THRU_CROSS) $(THRU_CHECK) $< $@
 
-# $(call thru_program,NAME,SOURCES): declare a program built from SOURCES.
+# $(call thru_program,NAME,SOURCES): declare a program built from SOURCES
+# (and make `all` build it).
 define thru_program
 THRU_PROGRAMS += $(1)
+all: $(THRU_BUILD_DIR)/$(1).bin
 $(THRU_BUILD_DIR)/$(1).elf: $(patsubst %,$(THRU_BUILD_DIR)/obj/%.o,$(basename $(2)))
 endef
 

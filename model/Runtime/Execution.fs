@@ -36,6 +36,8 @@ type TxnResult =
       ExecutionCode: int64
       FaultCode: int
       ConsumedComputeUnits: uint64
+      /// Instructions executed, each charged (VmExecutionDetails.instruction_counter).
+      Instructions: int64
       ConsumedStateUnits: uint64
       ConsumedMemoryUnits: uint64
       PagesUsed: uint64
@@ -60,6 +62,7 @@ let private emptyResult (env: Environment) code reason =
       ExecutionCode = 0L
       FaultCode = Codes.FaultCode.none
       ConsumedComputeUnits = 0UL
+      Instructions = 0L
       ConsumedStateUnits = 0UL
       ConsumedMemoryUnits = 0UL
       PagesUsed = 0UL
@@ -221,6 +224,7 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                       CallIdx = 0
                       Invocations = 0
                       ComputeUsed = 0UL
+                      Instructions = 0L
                       StateUsed = 0UL
                       Activated = 0UL
                       Deactivated = 0UL
@@ -262,6 +266,7 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                   ExecutionCode = vmErrorOf ending
                   FaultCode = faultCode
                   ConsumedComputeUnits = vm.ComputeUsed
+                  Instructions = vm.Instructions
                   ConsumedStateUnits = vm.StateUsed
                   ConsumedMemoryUnits = uint64 vm.Space.Pool.Peak
                   PagesUsed = uint64 vm.Space.Pool.InUse

@@ -25,6 +25,8 @@ let rec run (vm: Vm) : Vm * Ending =
             match Vm.charge (Execute.cost decoded) vm with
             | Error(vm, ending) -> vm, ending
             | Ok vm ->
+                let vm = { vm with Instructions = vm.Instructions + 1L }
+
                 match Execute.run vm.Ctx.Profile Space.port fetched vm.Hart vm.Space with
                 | Execute.Retired(hart, space) -> run { vm with Hart = hart; Space = space }
                 | Execute.Trapped trap -> vm, Faulted(trap, Vm.programIdx vm)

@@ -63,6 +63,8 @@ type Vm =
       CallIdx: int
       Invocations: int
       ComputeUsed: uint64
+      /// Instructions executed (each one charged), the debug service's instruction_counter.
+      Instructions: int64
       StateUsed: uint64
       /// Bytes of account state activated / deactivated (GASC / GDSC).
       Activated: uint64

@@ -213,14 +213,21 @@ let scenarios: Scenario list =
 
 let private byNumber = scenarios |> List.map (fun s -> s.N, s) |> Map
 
-let scenarioCases () =
-    scenarios |> List.map (fun s -> TestCaseData(s.N).SetName(sprintf "S%02d %s" s.N s.Title)) |> Array.ofList
+let private cases (side: string) =
+    scenarios |> List.map (fun s -> TestCaseData(s.N).SetName(sprintf "S%02d %s (%s)" s.N s.Title side)) |> Array.ofList
+
+let modelCases () = cases "model"
+let engineCases () = cases "engine = model"
 
 // ---------------------------------------------------------------------------------------
 // Checking an observation against a scenario.
 // ---------------------------------------------------------------------------------------
 
 let private text (b: byte[]) = Text.Encoding.UTF8.GetString b
+
+/// Structural equality with both sides printed (%A) when they differ.
+let private same (what: string) (expected: 'T) (seen: 'T) =
+    if expected <> seen then Assert.Fail(sprintf "%s:\n  expected %A\n  seen     %A" what expected seen)
 let private hex' (b: byte[]) = TxnObservation.hex b
 
 let private describeLogs (o: TxnObservation) =
@@ -231,21 +238,21 @@ let private checkOutcome (s: Scenario) (o: TxnObservation) =
 
     match s.Outcome with
     | Exit code ->
-        Assert.That((o.VmError, o.Fault), Is.EqualTo((0, (None: string option))), what + " (success expected)")
+        same (what + " (success expected)") (0, None) (o.VmError, o.Fault)
         Assert.That(o.UserErrorCode, Is.EqualTo code, what + ": exit code")
-        Assert.That(o.ErrorProgramAccIdx, Is.EqualTo(None: int option), what)
+        same (what + ": error_program_acc_idx") None o.ErrorProgramAccIdx
     | Revert(code, by) ->
         Assert.That(o.VmError, Is.EqualTo Codes.Txn.vmRevert, what + " (VM_REVERT expected)")
         Assert.That(o.UserErrorCode, Is.EqualTo code, sprintf "%s: user error code (0x%x expected, 0x%x seen)" what code o.UserErrorCode)
-        Assert.That(o.ErrorProgramAccIdx, Is.EqualTo(Some by), what + ": error_program_acc_idx")
+        same (what + ": error_program_acc_idx") (Some by) o.ErrorProgramAccIdx
         Assert.That(o.FaultCode, Is.EqualTo Codes.FaultCode.revert, what + ": fault code")
     | CuExhausted ->
         Assert.That(o.VmError, Is.EqualTo Codes.Txn.cuExhausted, what + " (CU_EXHAUSTED expected)")
-        Assert.That((o.ExecutionCode, o.FaultCode), Is.EqualTo((Codes.VmError.sigcu, Codes.FaultCode.sigcu)), what + ": SIGCU, fault code 2")
+        same (what + ": SIGCU, fault code 2") (Codes.VmError.sigcu, Codes.FaultCode.sigcu) (o.ExecutionCode, o.FaultCode)
         Assert.That(o.ConsumedComputeUnits, Is.EqualTo(uint64 s.Cu.Value), what + ": consumed = the whole budget (D-CU-CHARGE)")
     | Failed fault ->
         Assert.That(o.VmError, Is.EqualTo Codes.Txn.vmFailed, what + " (VM_FAILED expected)")
-        Assert.That(o.Fault, Is.EqualTo(Some fault), what + ": fault")
+        same (what + ": fault") (Some fault) o.Fault
         Assert.That(o.ExecutionCode, Is.EqualTo Codes.VmError.sigsegv, what + ": SIGSEGV")
 
 let private checkLogs (s: Scenario) (o: TxnObservation) =
@@ -255,7 +262,7 @@ let private checkLogs (s: Scenario) (o: TxnObservation) =
 
     for (i, t), expected in List.zip seen s.Logs do
         match expected with
-        | L(p, e) -> Assert.That((i, t), Is.EqualTo((p, e)), message)
+        | L(p, e) -> same message (p, e) (i, t)
         | Like(p, pattern) ->
             Assert.That(i, Is.EqualTo p, message)
             Assert.That(Regex.IsMatch(t, pattern), Is.True, sprintf "%s\n'%s' does not match %s" message t pattern)
@@ -263,8 +270,8 @@ let private checkLogs (s: Scenario) (o: TxnObservation) =
 let private checkEvents (s: Scenario) (o: TxnObservation) =
     let seen = o.Events |> List.map (fun e -> e.ProgramIdx, hex' e.Payload)
     let expected = s.Events |> List.map (fun (p, b) -> p, hex' b)
-    Assert.That(seen, Is.EqualTo expected, sprintf "S%02d: events" s.N)
-    Assert.That(o.Events |> List.map (fun e -> e.Id), Is.EqualTo [ 0 .. s.Events.Length - 1 ], sprintf "S%02d: event ids" s.N)
+    same (sprintf "S%02d: events (program index, payload)" s.N) expected seen
+    same (sprintf "S%02d: event ids" s.N) [ 0 .. s.Events.Length - 1 ] (o.Events |> List.map (fun e -> e.Id))
     Assert.That(o.EventsSize, Is.EqualTo(s.Events |> List.sumBy (fun (_, b) -> uint64 b.Length)), sprintf "S%02d: events_size" s.N)
 
 let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: TxnObservation) =
@@ -288,7 +295,7 @@ let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: Tx
         match p.Names.TryFind pk, changes.TryFind pk with
         | Some "fee payer", _ ->
             let b = before.Value
-            Assert.That(after.TryFind k, Is.EqualTo(Some { b with Balance = b.Balance - fee; Nonce = b.Nonce + 1UL; Seq = b.Seq + 1UL }), what + ": pays the fee, nonce + 1")
+            same (what + ": pays the fee, nonce + 1, seq + 1") (Some { b with Balance = b.Balance - fee; Nonce = b.Nonce + 1UL; Seq = b.Seq + 1UL }) (after.TryFind k)
         | _, Some Removed -> Assert.That(after.ContainsKey k, Is.False, what + ": removed at commit")
         | _, Some(Holds data) ->
             Assert.That(after.ContainsKey k, Is.True, what + ": exists afterwards")
@@ -297,20 +304,20 @@ let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: Tx
             Assert.That(a.DataSize, Is.EqualTo(uint32 data.Length), what + ": data_sz")
 
             match before with
-            | Some b -> Assert.That({ a with Data = b.Data; DataSize = b.DataSize; Seq = b.Seq }, Is.EqualTo b, what + ": only its data changes")
-            | None -> Assert.That((a.Owner, a.Seq), Is.EqualTo((string programKey, 0UL)), what + ": a new account owned by the program")
+            | Some b -> same (what + ": only its data changes") b { a with Data = b.Data; DataSize = b.DataSize; Seq = b.Seq }
+            | None -> same (what + ": a new account owned by the program") (string programKey, 0UL) (a.Owner, a.Seq)
 
             match before with
             | Some b -> Assert.That(a.Seq, Is.EqualTo(b.Seq + 1UL), what + ": seq + 1")
             | None -> ()
-        | _, None -> Assert.That(after.TryFind k, Is.EqualTo before, what + ": unchanged")
+        | _, None -> same (what + ": unchanged") before (after.TryFind k)
 
 /// Run a scenario on the model through `thru run`'s path; the prepared run and the observation.
 let private runOnModel (s: Scenario) =
     let p = prepare s.Program s.World (s.Instr()) s.Cu
     p, runModel p
 
-[<TestCaseSource(nameof scenarioCases)>]
+[<TestCaseSource(nameof modelCases)>]
 let ``the model gives the documented outcome`` (n: int) =
     let s = byNumber[n]
     let p, o = runOnModel s
@@ -319,7 +326,7 @@ let ``the model gives the documented outcome`` (n: int) =
     checkEvents s o
     checkAccounts s p o
 
-[<TestCaseSource(nameof scenarioCases)>]
+[<TestCaseSource(nameof engineCases)>]
 let ``the engine's observation is identical to the model's`` (n: int) =
     let s = byNumber[n]
     let p, model = runOnModel s
@@ -330,23 +337,23 @@ let ``the engine's observation is identical to the model's`` (n: int) =
 [<Test>]
 let ``the README's two thru run examples do what it says`` () =
     let o = runModel (prepare "counter" (Some "counter") (u64 3UL) None)
-    Assert.That((o.VmError, o.Logs |> List.map (fun (i, d) -> i, text d)), Is.EqualTo((0, [ 1, "counter: 5 -> 8" ])))
+    same "counter.json, --instr 0300000000000000" (0, [ 1, "counter: 5 -> 8" ]) (o.VmError, o.Logs |> List.map (fun (i, d) -> i, text d))
     let o = runModel (prepare "chain_a" (Some "chain") (hex "03000200ffff0202000700000000000000") None)
-    Assert.That((o.VmError, o.UserErrorCode), Is.EqualTo((0, 7UL)), "chain_a exits with chain_b's code")
-    Assert.That(o.Logs |> List.map (fun (i, d) -> i, text d) |> List.item 2, Is.EqualTo((3, "chain_b: account 2 authorized: yes")))
+    same "chain_a exits with chain_b's code" (0, 7UL) (o.VmError, o.UserErrorCode)
+    same "chain_b's second log" (3, "chain_b: account 2 authorized: yes") (o.Logs |> List.map (fun (i, d) -> i, text d) |> List.item 2)
 
 [<Test>]
 let ``every scenario of SCENARIOS.md is checked`` () =
     let doc = IO.File.ReadAllText(IO.Path.Combine(examplesDir, "SCENARIOS.md"))
     let documented = Regex.Matches(doc, @"(?m)^\| (\d+) \|") |> Seq.map (fun m -> int m.Groups[1].Value) |> Set.ofSeq
-    Assert.That(documented, Is.EqualTo(set [ 1..53 ]), "SCENARIOS.md numbers its 53 scenarios")
-    Assert.That(byNumber.Keys |> Set.ofSeq, Is.EqualTo documented)
+    same "SCENARIOS.md numbers its 53 scenarios" (set [ 1..53 ]) documented
+    same "the scenarios checked here" documented (byNumber.Keys |> Set.ofSeq)
 
 [<Test>]
 let ``every world file loads and every example has been run`` () =
     let worlds = IO.Directory.GetFiles(IO.Path.Combine(examplesDir, "worlds"), "*.json") |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
     let used = scenarios |> List.choose (fun s -> s.World) |> Set.ofList
     // counter.json and chain.json are the README's examples of `thru run`.
-    Assert.That(Set.difference worlds (Set.union used (set [ "counter"; "chain" ])), Is.Empty, "world files no scenario uses")
+    same "world files no scenario uses" Set.empty (Set.difference worlds (Set.union used (set [ "counter"; "chain" ])))
     let programs = IO.Directory.GetFiles(examplesDir, "*.c", IO.SearchOption.AllDirectories) |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
-    Assert.That(Set.difference programs (scenarios |> List.map (fun s -> s.Program) |> Set.ofList), Is.Empty, "examples without a scenario")
+    same "examples without a scenario" Set.empty (Set.difference programs (scenarios |> List.map (fun s -> s.Program) |> Set.ofList))

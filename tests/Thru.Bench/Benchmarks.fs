@@ -1,0 +1,34 @@
+/// BenchmarkDotNet benchmarks of the engine, the model and Unicorn on the kernels of `thru bench`
+/// (cli/Kernels.fs). Run: dotnet run -c Release --project tests/Thru.Bench -- --filter '*'
+/// The `thru bench` verb measures the same things in one quick run and prints ratios.
+module Thru.Bench.Benchmarks
+
+open BenchmarkDotNet.Attributes
+open BenchmarkDotNet.Running
+open Thru.Cli
+
+/// One kernel per benchmark class parameter; 100,000 loop iterations per invocation for the
+/// engine and Unicorn, 2,000 for the model.
+[<MemoryDiagnoser>]
+type RawKernels() =
+    [<Params("alu", "memory", "branchy")>]
+    member val Kernel = "alu" with get, set
+
+    member b.Find = Kernels.all |> List.find (fun k -> k.Name = b.Kernel)
+
+    [<Benchmark(Description = "engine, raw mode, 100k iterations")>]
+    member b.Engine() = (BenchCommand.engineRaw b.Find 100_000).Instructions
+
+    [<Benchmark(Description = "Unicorn, no hook, 100k iterations")>]
+    member b.Unicorn() = (BenchCommand.unicornRaw false b.Find 100_000).Instructions
+
+    [<Benchmark(Description = "Unicorn, counting hook, 100k iterations")>]
+    member b.UnicornHooked() = (BenchCommand.unicornRaw true b.Find 100_000).Instructions
+
+    [<Benchmark(Description = "model, raw mode, 2k iterations")>]
+    member b.Model() = (BenchCommand.modelRaw b.Find 2_000).Instructions
+
+[<EntryPoint>]
+let main argv =
+    BenchmarkSwitcher.FromTypes([| typeof<RawKernels> |]).Run(argv) |> ignore
+    0
