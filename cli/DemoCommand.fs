@@ -1,10 +1,14 @@
 /// `thru demo`: the main job of `make demo`. Disassembles a small embedded RV64 program, runs it
-/// in raw mode on the model and on Unicorn and shows that they agree; then checks a straight-line
-/// Zba/Zbb/Zknh sequence on the model against qemu-user.
+/// in raw mode on the model and on Unicorn and shows that they agree; checks a straight-line
+/// Zba/Zbb/Zknh sequence on the model against qemu-user; then runs a few of the C example
+/// programs (examples/build, built by `make examples`) as transactions on the model and on the
+/// engine, through the path of `thru run`, and shows that their observations are identical.
 module Thru.Cli.DemoCommand
 
+open Argu
 open Thru.Model
 open Thru.Model.Isa
+open Thru.Model.Runtime
 open Thru.Compare
 
 let private baseAddress = 0x8000_0000UL
@@ -88,7 +92,113 @@ let private qemuPart () =
         printfn "  qemu-user did not complete: %A" other
         false
 
+// ---------------------------------------------------------------------------------------
+// 3. C example programs on the model and on the engine.
+// ---------------------------------------------------------------------------------------
+
+/// The repository root (the directory holding ThruModel.sln), from the current directory or
+/// from the executable's.
+let private repoRoot () =
+    let rec up (d: System.IO.DirectoryInfo) =
+        if isNull d then None
+        elif System.IO.File.Exists(System.IO.Path.Combine(d.FullName, "ThruModel.sln")) then Some d.FullName
+        else up d.Parent
+
+    match up (System.IO.DirectoryInfo(System.IO.Directory.GetCurrentDirectory())) with
+    | Some r -> Some r
+    | None -> up (System.IO.DirectoryInfo System.AppContext.BaseDirectory)
+
+/// The engine's view of a prepared run's environment (same state, blocks and verifier).
+let private engineEnvironment (env: Execution.Environment) =
+    let state = System.Collections.Generic.Dictionary<Thru.Engine.PublicKey, Thru.Engine.EngineAccount>()
+
+    for KeyValue(k, a) in env.State do
+        state[TxnFixture.engineKey k] <- TxnFixture.engineAccount a
+
+    let verify = env.Verify
+    Thru.Engine.EngineEnvironment(state, env.Blocks |> List.map TxnFixture.engineBlock |> Array.ofList, Thru.Engine.SignatureVerifier(fun k m s -> verify (Pubkey k) m s))
+
+let private outcome (o: TxnObservation.TxnObservation) =
+    match o.VmError with
+    | 0 -> sprintf "success, exit code %d" o.UserErrorCode
+    | e when e = Codes.Txn.vmRevert -> sprintf "%s: reverted with code %d (0x%x) by account %d" (Codes.txnErrorName e) o.UserErrorCode o.UserErrorCode (defaultArg o.ErrorProgramAccIdx -1)
+    | e -> sprintf "%s%s" (Codes.txnErrorName e) (o.Fault |> Option.map (sprintf ": %s") |> Option.defaultValue "")
+
+/// The example runs: program, accounts file, instruction data, what it shows.
+let private exampleRuns: (string * string option * string * string) list =
+    [ "hello", None, "", "the smallest program: one log line"
+      "counter", Some "counter", "0300000000000000", "adds 3 to the u64 kept in account 2, which the program owns"
+      "chain_a", Some "chain-ab", "04000200ffff" + "020200" + "0a00000000000000",
+      "chain_a invokes chain_b (account 4) with a descriptor authorizing account 2, which chain_a owns"
+      "chain_a", Some "chain-ab", "040002000200" + "020200" + "0a00000000000000",
+      "the same with account 2 also deauthorized: chain_b reverts, and the whole transaction with it"
+      "sha256", None, "616263", "SHA-256 of \"abc\" with the Zknh instructions, checked against FIPS 180-2"
+      "fault_misaligned", None, "", "an 8-byte load from an odd stack address: a fault ends the transaction" ]
+
+let private examplePart () =
+    printfn "\n3. Thru programs written in C with the SDK (sdk/, examples/), each run as a transaction on the"
+    printfn "   model and on the engine, exactly as `thru run` runs them:"
+
+    match repoRoot () with
+    | None ->
+        printfn "\n   (skipped: run the demo from the repository, where examples/ is)"
+        true
+    | Some root ->
+        let build = System.IO.Path.Combine(root, "examples", "build")
+        let missing = exampleRuns |> List.map (fun (p, _, _, _) -> p) |> List.filter (fun p -> not (System.IO.File.Exists(System.IO.Path.Combine(build, p + ".bin"))))
+
+        if not missing.IsEmpty then
+            printfn "\n   (skipped: %s not built; run `make examples`)" (String.concat ", " missing)
+            true
+        else
+            let parser = ArgumentParser.Create<Args.RunArgs>(programName = "thru run")
+
+            let agree =
+                [ for program, world, instr, what in exampleRuns ->
+                      let shown =
+                          [ yield sprintf "examples/build/%s.bin" program
+                            match world with
+                            | Some w -> yield sprintf "--accounts examples/worlds/%s.json" w
+                            | None -> ()
+                            if instr <> "" then yield "--instr " + instr ]
+
+                      let args =
+                          [| yield System.IO.Path.Combine(build, program + ".bin")
+                             match world with
+                             | Some w -> yield! [ "--accounts"; System.IO.Path.Combine(root, "examples", "worlds", w + ".json") ]
+                             | None -> ()
+                             if instr <> "" then yield! [ "--instr"; instr ] |]
+
+                      let p = RunCommand.prepare (parser.Parse args)
+                      let model = TxnObservation.ofModel (Execution.execute p.Env p.Wire)
+                      let engineEnv = engineEnvironment p.Env
+                      let engine = TxnObservation.ofEngine engineEnv (Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan p.Wire))
+                      let differences = TxnObservation.differences model engine
+                      printfn "\n   %s" what
+                      printfn "   $ thru run %s" (String.concat " " shown)
+                      printfn "     result    %s  (%d CU, %d memory unit%s)" (outcome model) model.ConsumedComputeUnits model.ConsumedMemoryUnits (if model.ConsumedMemoryUnits = 1UL then "" else "s")
+
+                      for idx, data in model.Logs do
+                          printfn "     log [%d]   %s" idx (System.Text.Encoding.UTF8.GetString data)
+
+                      for a in RunCommand.changedAccounts p.Before model do
+                          match p.Names |> Map.tryPick (fun k n -> if string k = a.Key then Some n else None) with
+                          | Some "fee payer" -> ()
+                          | name -> printfn "     account   %s: data %s" (defaultArg name a.Key) (TxnObservation.hex a.Data)
+
+                      if differences.IsEmpty then
+                          printfn "     engine    the same observation (result, units, logs, events, fault, registers, accounts)"
+                      else
+                          differences |> List.iter (printfn "     engine    DIFFERENT: %s")
+
+                      differences.IsEmpty ]
+
+            let n = agree |> List.filter id |> List.length
+            printfn "\n   The model and the engine agree on %d of %d example transactions." n agree.Length
+            n = agree.Length
+
 let run () : int =
     let ok1 = rawPart ()
     let ok2 = qemuPart ()
-    if ok1 && ok2 then 0 else 1
+    let ok3 = examplePart ()
+    if ok1 && ok2 && ok3 then 0 else 1

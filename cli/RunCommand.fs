@@ -96,17 +96,23 @@ let prepare (args: ParseResults<RunArgs>) : Prepared =
       Names = names
       Before = state }
 
-/// Accounts whose entry differs after the run (added, changed or gone).
+/// Accounts whose entry differs after the run: added or changed (their new state), and gone
+/// (deleted, or ephemeral: their old state, listed in `removed`).
 let changedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : AccountObs list =
     let old = before |> Map.toList |> List.map (fun (k, a) -> string k, accountObs k a) |> Map
     o.State |> List.filter (fun a -> old.TryFind a.Key <> Some a)
+
+/// Accounts that existed before the run and are gone after it.
+let removedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : AccountObs list =
+    let after = o.State |> List.map (fun a -> a.Key) |> Set.ofList
+    before |> Map.toList |> List.filter (fun (k, _) -> not (after.Contains(string k))) |> List.map (fun (k, a) -> accountObs k a)
 
 let private printResult (p: Prepared) (o: TxnObservation) =
     let name (k: string) = p.Names |> Map.tryPick (fun key n -> if string key = k then Some n else None) |> Option.defaultValue "?"
     let outcome =
         match o.VmError with
         | 0 -> sprintf "success, exit code %d" o.UserErrorCode
-        | -765 -> sprintf "reverted with code %d (0x%x) by account %A" o.UserErrorCode o.UserErrorCode o.ErrorProgramAccIdx
+        | -765 -> sprintf "reverted with code %d (0x%x) by account %s" o.UserErrorCode o.UserErrorCode (o.ErrorProgramAccIdx |> Option.map string |> Option.defaultValue "?")
         | e -> sprintf "%s (%d)%s" (Codes.txnErrorName e) e (o.Fault |> Option.map (sprintf ": %s") |> Option.defaultValue "")
 
     printfn "engine:           %s" o.Engine
@@ -125,6 +131,16 @@ let private printResult (p: Prepared) (o: TxnObservation) =
     for a in changedAccounts p.Before o do
         printfn "changed account:  %s (%s): balance %d, nonce %d, seq %d, %d bytes of data, owner %s…" (a.Key.Substring(0, 16)) (name a.Key) a.Balance a.Nonce a.Seq a.DataSize (a.Owner.Substring(0, 8))
 
+    for a in removedAccounts p.Before o do
+        printfn "removed account:  %s (%s)" (a.Key.Substring(0, 16)) (name a.Key)
+
+/// The JSON of one observation: the protocol's fields, the changed accounts, and the keys of the
+/// accounts the transaction removed.
+let jsonOf (p: Prepared) (o: TxnObservation) =
+    let json = TxnObservation.toJson o (changedAccounts p.Before o)
+    json["removed_accounts"] <- Json.arr [ for a in removedAccounts p.Before o -> Json.str a.Key ]
+    json
+
 let run (args: ParseResults<RunArgs>) : int =
     let p = prepare args
 
@@ -134,7 +150,7 @@ let run (args: ParseResults<RunArgs>) : int =
         | other -> fail "--engine %A is not available for run yet" other
 
     if args.Contains RunArgs.Json then
-        printJson (TxnObservation.toJson observation (changedAccounts p.Before observation))
+        printJson (jsonOf p observation)
     else
         printResult p observation
 

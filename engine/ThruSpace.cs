@@ -694,7 +694,7 @@ internal sealed unsafe class ThruSpace : AddressSpace
                     if (access == Access.Write && !a.Data.IsCow(p))
                     {
                         // D-COW-POOL: the first write to a page takes a page from the pool.
-                        if (!Pool.Take(1))
+                        if (!Pool.Take(0))
                         {
                             return FaultKind.ResourceExhaustion;
                         }

@@ -118,7 +118,7 @@ int thru_vsnprintf(char *buf, size_t buf_sz, char const *fmt, va_list ap) {
       char const *s = va_arg(ap, char const *);
       if (!s) s = "(null)";
       int len = 0;
-      while (s[len] && (prec < 0 || len < prec)) len++;
+      while ((prec < 0 || len < prec) && s[len]) len++; /* never read past the precision */
       emit_num(&o, "", s, len, width, left, false);
       break;
     }

@@ -313,16 +313,7 @@ let rec genCall (c: Ctx) : Gen<PCall * ProbeTree option> =
               let! data = Gen.frequency [ 5, Gen.constant (Std("data-restored", 0UL)); 1, Gen.constant (Lit 0xdeadUL) ]
               let! proof, size = proofArg [ "proof-restored"; "proof-compressed" ]
               return! simple N.accountDecompress [ Lit i; meta; data; proof; size ] }
-          (if c.Depth < c.MaxDepth then (if c.Deep then 60 else 4) else 1), gen {
-              let! i = Gen.frequency [ 6, Gen.constant 1UL; 3, idxFor c [ proberSelf; proberOwned; exeData; brokenProgram; acctData ] ]
-              let! a3 = Gen.elements [ 0UL; 0UL; Address.stackBase + 0xFFF100UL ]
-              let! f = flagsOf
-
-              if c.Depth < c.MaxDepth then
-                  let! inner = genProbe { c with Depth = c.Depth + 1 }
-                  return { Number = N.invoke; Args = [ NestedAddr 0; NestedLen 0; Lit i; Lit a3 ]; Flags = f }, Some inner
-              else
-                  return { Number = N.invoke; Args = [ Lit Address.txnDataBase; Lit 0UL; Lit i; Lit a3 ]; Flags = f }, None }
+          (if c.Depth < c.MaxDepth then 4 else 1), genInvoke c
           1, gen {
               let! code = Gen.elements [ 0UL; 7UL; System.UInt64.MaxValue ]
               let! revert = Gen.frequency [ 2, Gen.constant 0UL; 1, Gen.elements [ 1UL; 0x100UL ] ]
@@ -348,11 +339,45 @@ let rec genCall (c: Ctx) : Gen<PCall * ProbeTree option> =
 
     Gen.frequency cases
 
+/// An invoke: of the prober itself mostly, with a nested probe when the depth allows.
+and genInvoke (c: Ctx) : Gen<PCall * ProbeTree option> =
+    gen {
+        let! i = Gen.frequency [ 6, Gen.constant 1UL; 3, idxFor c [ proberSelf; proberOwned; exeData; brokenProgram; acctData ] ]
+        let! a3 = Gen.elements [ 0UL; 0UL; Address.stackBase + 0xFFF100UL ]
+        let! f = flagsOf
+
+        if c.Depth < c.MaxDepth then
+            let! inner = genProbe { c with Depth = c.Depth + 1 }
+            return { Number = N.invoke; Args = [ NestedAddr 0; NestedLen 0; Lit i; Lit a3 ]; Flags = f }, Some inner
+        else
+            return { Number = N.invoke; Args = [ Lit Address.txnDataBase; Lit 0UL; Lit i; Lit a3 ]; Flags = f }, None
+    }
+
+/// A probe: a few random calls; in deep mode, a chain: a few calls without nesting, one invoke
+/// one level down (of the prober itself, mostly), and maybe one more call after it returns.
 and genProbe (c: Ctx) : Gen<ProbeTree> =
     gen {
-        let! n = Gen.frequency [ 3, Gen.choose (1, 4); 1, Gen.choose (5, 8) ]
-        let! calls = Gen.listOfLength n (genCall c)
-        return { Calls = calls |> List.map fst; Nested = calls |> List.choose snd |> fun ns -> ns }
+        let! calls =
+            if c.Deep && c.Depth < c.MaxDepth then
+                gen {
+                    let flat = { c with Deep = false; MaxDepth = c.Depth }
+                    let! pre = Gen.choose (0, 2) |> Gen.bind (fun k -> Gen.listOfLength k (genCall flat))
+                    let! self = Gen.frequency [ 8, Gen.constant true; 1, Gen.constant false ]
+                    let! inv = genInvoke c
+
+                    let inv =
+                        if self then
+                            let p, inner = inv
+                            { p with Args = List.updateAt 2 (Lit 1UL) p.Args }, inner
+                        else inv
+
+                    let! post = Gen.choose (0, 1) |> Gen.bind (fun k -> Gen.listOfLength k (genCall flat))
+                    return pre @ [ inv ] @ post
+                }
+            else
+                Gen.frequency [ 3, Gen.choose (1, 4); 1, Gen.choose (5, 8) ] |> Gen.bind (fun n -> Gen.listOfLength n (genCall c))
+
+        return { Calls = calls |> List.map fst; Nested = calls |> List.choose snd }
     }
 
 /// Fix the NestedAddr/NestedLen indices: each invoke refers to its own nested probe, in order.
