@@ -141,17 +141,54 @@ let jsonOf (p: Prepared) (o: TxnObservation) =
     json["removed_accounts"] <- Json.arr [ for a in removedAccounts p.Before o -> Json.str a.Key ]
     json
 
+/// The engine's observation of the prepared transaction (Thru.Engine, the same inputs).
+let private runEngine (p: Prepared) =
+    let env = TxnFixture.engineEnvironment p.Env
+    TxnObservation.ofEngine env (Thru.Engine.TransactionExecutor.Execute(env, System.ReadOnlySpan p.Wire))
+
+/// `--engine both`: run the model and the engine and compare them. Exit code 0 when they agree and
+/// 1 when they disagree; with --json: {"model": {…}, "engine": {…}, "agree": bool, "differences": ["…"]}.
+let private runBoth (p: Prepared) (json: bool) : int =
+    let model = TxnObservation.ofModel (Execution.execute p.Env p.Wire)
+    let engine = runEngine p
+    let differences = TxnObservation.differences model engine
+
+    if json then
+        printJson (
+            Json.obj
+                [ "model", jsonOf p model
+                  "engine", jsonOf p engine
+                  "agree", Json.bool differences.IsEmpty
+                  "differences", Json.arr (differences |> List.map Json.str) ]
+        )
+    else
+        printResult p model
+        printfn ""
+        printResult p engine
+        printfn ""
+
+        if differences.IsEmpty then
+            printfn "model and engine agree"
+        else
+            printfn "model and engine differ (model vs engine):"
+            differences |> List.iter (printfn "  %s")
+
+    if differences.IsEmpty then 0 else 1
+
 let run (args: ParseResults<RunArgs>) : int =
     let p = prepare args
+    let json = args.Contains RunArgs.Json
 
-    let observation =
-        match args.GetResult(RunArgs.Engine, defaultValue = Model) with
-        | Model -> TxnObservation.ofModel (Execution.execute p.Env p.Wire)
-        | other -> fail "--engine %A is not available for run yet" other
+    let single observation =
+        if json then
+            printJson (jsonOf p observation)
+        else
+            printResult p observation
 
-    if args.Contains RunArgs.Json then
-        printJson (jsonOf p observation)
-    else
-        printResult p observation
+        0
 
-    0
+    match args.GetResult(RunArgs.Engine, defaultValue = Model) with
+    | Model -> single (TxnObservation.ofModel (Execution.execute p.Env p.Wire))
+    | EngineChoice.Engine -> single (runEngine p)
+    | Both -> runBoth p json
+    | Unicorn -> fail "--engine unicorn runs raw mode only (Unicorn has no Thru address space or syscalls)"

@@ -47,6 +47,17 @@ let engineBlock (b: BlockContext) =
         WeightSlot = b.WeightSlot
     )
 
+/// The engine's environment for a model environment: the same state, blocks and signature
+/// verifier (the engine verifies state proofs itself, by decision D-STATE-TRIE).
+let engineEnvironment (env: Execution.Environment) : Thru.Engine.EngineEnvironment =
+    let state = Collections.Generic.Dictionary<Thru.Engine.PublicKey, Thru.Engine.EngineAccount>()
+
+    for KeyValue(k, a) in env.State do
+        state[engineKey k] <- engineAccount a
+
+    let verify = env.Verify
+    Thru.Engine.EngineEnvironment(state, env.Blocks |> List.map engineBlock |> Array.ofList, Thru.Engine.SignatureVerifier(fun k m s -> verify (Pubkey k) m s))
+
 /// The verifiers a fixture can name. "sha256-binding" accepts a signature whose first 32 bytes
 /// are SHA-256(key ‖ message): deterministic, and still bound to the key and the message.
 let verifier (name: string) : Crypto.Verifier option =
@@ -91,8 +102,12 @@ let private blockJson (b: BlockContext) : JsonNode =
           "block_producer", Json.str (TxnObservation.hex b.BlockProducer)
           "weight_slot", u b.WeightSlot ]
 
-/// The JSON of an observation as a fixture expects it: every account of the post-state.
-let expectedJson (o: TxnObservation.TxnObservation) = TxnObservation.toJson o o.State
+/// The JSON of an observation as a fixture expects it: every account of the post-state, and no
+/// engine name (the model and the engine must both produce it).
+let expectedJson (o: TxnObservation.TxnObservation) =
+    let json = TxnObservation.toJson o o.State
+    json.Remove "engine" |> ignore
+    json
 
 let toJson (f: TxnFixture) : JsonObject =
     Json.obj

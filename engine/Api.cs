@@ -166,6 +166,14 @@ public sealed class EngineEnvironment
             BinaryPrimitives.WriteUInt64LittleEndian(r[120..], b.WeightSlot);
         }
 
+        foreach (KeyValuePair<PublicKey, EngineAccount> a in state)
+        {
+            if (a.Value?.Data == null || a.Value.DataSize > 16 * 1024 * 1024)
+            {
+                throw new ArgumentException($"account {a.Key}: data is missing or larger than 16 MiB", nameof(state));
+            }
+        }
+
         State = state;
         Blocks = blocks;
         Verify = verify;
@@ -232,6 +240,8 @@ public sealed class EngineResult
     /// <summary>The VM fault code (TN_VM_FAULT_*).</summary>
     public int FaultCode { get; init; }
     public ulong ConsumedComputeUnits { get; init; }
+    /// <summary>Instructions executed, each paid for (VmExecutionDetails.instruction_counter).</summary>
+    public long Instructions { get; init; }
     public ulong ConsumedStateUnits { get; init; }
     public ulong ConsumedMemoryUnits { get; init; }
     public ulong PagesUsed { get; init; }

@@ -29,6 +29,10 @@ internal enum Exit : byte
 /// i.e. itself and the rest of the block, in step mode itself. Its own cost is left in <c>State.StopCost</c>: Thru mode
 /// charges it back (D-ECALL-CU: the ecall is paid; D-CU-CHARGE: an executed instruction that faults keeps its charge;
 /// illegal encodings and failed fetches cost 0).</para>
+/// <para><b>Stepping.</b> A 32-bit operation steps two slots and its compressed twin (<c>AddiC</c>, <c>LdC</c>, …: the
+/// operations 16-bit instructions decode to) one, as constants: loading the slot's length to find the next slot put a
+/// load on the chain from one instruction to the next and cost about 40% of the ALU loop's speed. Control transfers,
+/// which may be either length, still read <c>Len</c>.</para>
 /// <para><b>x0.</b> The decoder sends writes to x0 into x32, a scratch register; x0 is never written.</para>
 /// <para><b>Safety.</b> Every slot index stays inside the page's array: sequential steps end at the two PageEnd
 /// sentinels, in-page branch targets were checked by the decoder (Aux = 1), other targets go through the code TLB.
@@ -118,9 +122,9 @@ internal static unsafe class Interpreter
                     goto Undo;
 
                 // ---- moves, upper immediates
-                case Op.Nop: s += s->Len; continue;
-                case Op.Li: x[s->Rd] = (ulong)(long)s->Imm; s += s->Len; continue;
-                case Op.Mv: x[s->Rd] = x[s->Rs2]; s += s->Len; continue;
+                case Op.Nop: s += 2; continue;
+                case Op.Li: x[s->Rd] = (ulong)(long)s->Imm; s += 2; continue;
+                case Op.Mv: x[s->Rd] = x[s->Rs2]; s += 2; continue;
                 case Op.Auipc: x[s->Rd] = PcOf(s, slots0, pageAddress) + (ulong)(long)s->Imm; s += s->Len; continue;
 
                 // ---- control transfers: end the block; the next one is entered (and paid) at Enter
@@ -145,184 +149,227 @@ internal static unsafe class Interpreter
                     if ((a & ~0xFFFUL) == e->ReadTag) v = (ulong)(long)*(sbyte*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 1)) == FaultKind.None) v = (ulong)(long)(sbyte)st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
                 case Op.Lbu:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
                     if ((a & ~0xFFFUL) == e->ReadTag) v = *(byte*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 1)) == FaultKind.None) v = st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
                 case Op.Lh:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
                     if ((a & ~0xFFEUL) == e->ReadTag) v = (ulong)(long)*(short*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 2)) == FaultKind.None) v = (ulong)(long)(short)st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
                 case Op.Lhu:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
                     if ((a & ~0xFFEUL) == e->ReadTag) v = *(ushort*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 2)) == FaultKind.None) v = st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
                 case Op.Lw:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
                     if ((a & ~0xFFCUL) == e->ReadTag) v = (ulong)(long)*(int*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 4)) == FaultKind.None) v = (ulong)(long)(int)st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
                 case Op.Lwu:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
                     if ((a & ~0xFFCUL) == e->ReadTag) v = *(uint*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 4)) == FaultKind.None) v = st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
                 case Op.Ld:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
                     if ((a & ~0xFF8UL) == e->ReadTag) v = *(ulong*)(a + e->Addend);
                     else if ((fault = m.LoadSlow(a, 8)) == FaultKind.None) v = st->Loaded;
                     else goto Fault;
-                    x[s->Rd] = v; s += s->Len; continue;
+                    x[s->Rd] = v; s += 2; continue;
 
                 // ---- stores: the write tag is never set for a page holding decoded code
                 case Op.Sb:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
-                    if ((a & ~0xFFFUL) == e->WriteTag) { *(byte*)(a + e->Addend) = (byte)x[s->Rs2]; s += s->Len; continue; }
+                    if ((a & ~0xFFFUL) == e->WriteTag) { *(byte*)(a + e->Addend) = (byte)x[s->Rs2]; s += 2; continue; }
                     stored = m.StoreSlow(a, 1, x[s->Rs2]);
                     goto Stored;
                 case Op.Sh:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
-                    if ((a & ~0xFFEUL) == e->WriteTag) { *(ushort*)(a + e->Addend) = (ushort)x[s->Rs2]; s += s->Len; continue; }
+                    if ((a & ~0xFFEUL) == e->WriteTag) { *(ushort*)(a + e->Addend) = (ushort)x[s->Rs2]; s += 2; continue; }
                     stored = m.StoreSlow(a, 2, x[s->Rs2]);
                     goto Stored;
                 case Op.Sw:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
-                    if ((a & ~0xFFCUL) == e->WriteTag) { *(uint*)(a + e->Addend) = (uint)x[s->Rs2]; s += s->Len; continue; }
+                    if ((a & ~0xFFCUL) == e->WriteTag) { *(uint*)(a + e->Addend) = (uint)x[s->Rs2]; s += 2; continue; }
                     stored = m.StoreSlow(a, 4, x[s->Rs2]);
                     goto Stored;
                 case Op.Sd:
                     a = x[s->Rs1] + (ulong)(long)s->Imm;
                     e = tlb + ((a >> 12) & TlbMask);
-                    if ((a & ~0xFF8UL) == e->WriteTag) { *(ulong*)(a + e->Addend) = x[s->Rs2]; s += s->Len; continue; }
+                    if ((a & ~0xFF8UL) == e->WriteTag) { *(ulong*)(a + e->Addend) = x[s->Rs2]; s += 2; continue; }
                     stored = m.StoreSlow(a, 8, x[s->Rs2]);
                     goto Stored;
 
                 // ---- register-immediate
-                case Op.Addi: x[s->Rd] = x[s->Rs1] + (ulong)(long)s->Imm; s += s->Len; continue;
-                case Op.Slti: x[s->Rd] = (long)x[s->Rs1] < s->Imm ? 1UL : 0UL; s += s->Len; continue;
-                case Op.Sltiu: x[s->Rd] = x[s->Rs1] < (ulong)(long)s->Imm ? 1UL : 0UL; s += s->Len; continue;
-                case Op.Xori: x[s->Rd] = x[s->Rs1] ^ (ulong)(long)s->Imm; s += s->Len; continue;
-                case Op.Ori: x[s->Rd] = x[s->Rs1] | (ulong)(long)s->Imm; s += s->Len; continue;
-                case Op.Andi: x[s->Rd] = x[s->Rs1] & (ulong)(long)s->Imm; s += s->Len; continue;
-                case Op.Addiw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] + (uint)s->Imm); s += s->Len; continue;
-                case Op.Slli: x[s->Rd] = x[s->Rs1] << s->Imm; s += s->Len; continue;
-                case Op.Srli: x[s->Rd] = x[s->Rs1] >> s->Imm; s += s->Len; continue;
-                case Op.Srai: x[s->Rd] = (ulong)((long)x[s->Rs1] >> s->Imm); s += s->Len; continue;
-                case Op.Slliw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] << s->Imm); s += s->Len; continue;
-                case Op.Srliw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] >> s->Imm); s += s->Len; continue;
-                case Op.Sraiw: x[s->Rd] = (ulong)(long)((int)x[s->Rs1] >> s->Imm); s += s->Len; continue;
-                case Op.SlliUw: x[s->Rd] = (ulong)(uint)x[s->Rs1] << s->Imm; s += s->Len; continue;
-                case Op.Rori: x[s->Rd] = BitOperations.RotateRight(x[s->Rs1], s->Imm); s += s->Len; continue;
-                case Op.Roriw: x[s->Rd] = Alu.SignExtend32(BitOperations.RotateRight((uint)x[s->Rs1], s->Imm)); s += s->Len; continue;
-                case Op.Bclri: x[s->Rd] = x[s->Rs1] & ~(1UL << s->Imm); s += s->Len; continue;
-                case Op.Bseti: x[s->Rd] = x[s->Rs1] | (1UL << s->Imm); s += s->Len; continue;
-                case Op.Binvi: x[s->Rd] = x[s->Rs1] ^ (1UL << s->Imm); s += s->Len; continue;
-                case Op.Bexti: x[s->Rd] = (x[s->Rs1] >> s->Imm) & 1; s += s->Len; continue;
+                case Op.Addi: x[s->Rd] = x[s->Rs1] + (ulong)(long)s->Imm; s += 2; continue;
+                case Op.Slti: x[s->Rd] = (long)x[s->Rs1] < s->Imm ? 1UL : 0UL; s += 2; continue;
+                case Op.Sltiu: x[s->Rd] = x[s->Rs1] < (ulong)(long)s->Imm ? 1UL : 0UL; s += 2; continue;
+                case Op.Xori: x[s->Rd] = x[s->Rs1] ^ (ulong)(long)s->Imm; s += 2; continue;
+                case Op.Ori: x[s->Rd] = x[s->Rs1] | (ulong)(long)s->Imm; s += 2; continue;
+                case Op.Andi: x[s->Rd] = x[s->Rs1] & (ulong)(long)s->Imm; s += 2; continue;
+                case Op.Addiw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] + (uint)s->Imm); s += 2; continue;
+                case Op.Slli: x[s->Rd] = x[s->Rs1] << s->Imm; s += 2; continue;
+                case Op.Srli: x[s->Rd] = x[s->Rs1] >> s->Imm; s += 2; continue;
+                case Op.Srai: x[s->Rd] = (ulong)((long)x[s->Rs1] >> s->Imm); s += 2; continue;
+                case Op.Slliw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] << s->Imm); s += 2; continue;
+                case Op.Srliw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] >> s->Imm); s += 2; continue;
+                case Op.Sraiw: x[s->Rd] = (ulong)(long)((int)x[s->Rs1] >> s->Imm); s += 2; continue;
+                case Op.SlliUw: x[s->Rd] = (ulong)(uint)x[s->Rs1] << s->Imm; s += 2; continue;
+                case Op.Rori: x[s->Rd] = BitOperations.RotateRight(x[s->Rs1], s->Imm); s += 2; continue;
+                case Op.Roriw: x[s->Rd] = Alu.SignExtend32(BitOperations.RotateRight((uint)x[s->Rs1], s->Imm)); s += 2; continue;
+                case Op.Bclri: x[s->Rd] = x[s->Rs1] & ~(1UL << s->Imm); s += 2; continue;
+                case Op.Bseti: x[s->Rd] = x[s->Rs1] | (1UL << s->Imm); s += 2; continue;
+                case Op.Binvi: x[s->Rd] = x[s->Rs1] ^ (1UL << s->Imm); s += 2; continue;
+                case Op.Bexti: x[s->Rd] = (x[s->Rs1] >> s->Imm) & 1; s += 2; continue;
 
                 // ---- register-register: RV64I (shift amounts: rs2[5:0], W forms rs2[4:0])
-                case Op.Add: x[s->Rd] = x[s->Rs1] + x[s->Rs2]; s += s->Len; continue;
-                case Op.Sub: x[s->Rd] = x[s->Rs1] - x[s->Rs2]; s += s->Len; continue;
-                case Op.Sll: x[s->Rd] = x[s->Rs1] << (int)(x[s->Rs2] & 63); s += s->Len; continue;
-                case Op.Slt: x[s->Rd] = (long)x[s->Rs1] < (long)x[s->Rs2] ? 1UL : 0UL; s += s->Len; continue;
-                case Op.Sltu: x[s->Rd] = x[s->Rs1] < x[s->Rs2] ? 1UL : 0UL; s += s->Len; continue;
-                case Op.Xor: x[s->Rd] = x[s->Rs1] ^ x[s->Rs2]; s += s->Len; continue;
-                case Op.Srl: x[s->Rd] = x[s->Rs1] >> (int)(x[s->Rs2] & 63); s += s->Len; continue;
-                case Op.Sra: x[s->Rd] = (ulong)((long)x[s->Rs1] >> (int)(x[s->Rs2] & 63)); s += s->Len; continue;
-                case Op.Or: x[s->Rd] = x[s->Rs1] | x[s->Rs2]; s += s->Len; continue;
-                case Op.And: x[s->Rd] = x[s->Rs1] & x[s->Rs2]; s += s->Len; continue;
-                case Op.Addw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] + (uint)x[s->Rs2]); s += s->Len; continue;
-                case Op.Subw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] - (uint)x[s->Rs2]); s += s->Len; continue;
-                case Op.Sllw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] << (int)(x[s->Rs2] & 31)); s += s->Len; continue;
-                case Op.Srlw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] >> (int)(x[s->Rs2] & 31)); s += s->Len; continue;
-                case Op.Sraw: x[s->Rd] = (ulong)(long)((int)x[s->Rs1] >> (int)(x[s->Rs2] & 31)); s += s->Len; continue;
+                case Op.Add: x[s->Rd] = x[s->Rs1] + x[s->Rs2]; s += 2; continue;
+                case Op.Sub: x[s->Rd] = x[s->Rs1] - x[s->Rs2]; s += 2; continue;
+                case Op.Sll: x[s->Rd] = x[s->Rs1] << (int)(x[s->Rs2] & 63); s += 2; continue;
+                case Op.Slt: x[s->Rd] = (long)x[s->Rs1] < (long)x[s->Rs2] ? 1UL : 0UL; s += 2; continue;
+                case Op.Sltu: x[s->Rd] = x[s->Rs1] < x[s->Rs2] ? 1UL : 0UL; s += 2; continue;
+                case Op.Xor: x[s->Rd] = x[s->Rs1] ^ x[s->Rs2]; s += 2; continue;
+                case Op.Srl: x[s->Rd] = x[s->Rs1] >> (int)(x[s->Rs2] & 63); s += 2; continue;
+                case Op.Sra: x[s->Rd] = (ulong)((long)x[s->Rs1] >> (int)(x[s->Rs2] & 63)); s += 2; continue;
+                case Op.Or: x[s->Rd] = x[s->Rs1] | x[s->Rs2]; s += 2; continue;
+                case Op.And: x[s->Rd] = x[s->Rs1] & x[s->Rs2]; s += 2; continue;
+                case Op.Addw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] + (uint)x[s->Rs2]); s += 2; continue;
+                case Op.Subw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] - (uint)x[s->Rs2]); s += 2; continue;
+                case Op.Sllw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] << (int)(x[s->Rs2] & 31)); s += 2; continue;
+                case Op.Srlw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] >> (int)(x[s->Rs2] & 31)); s += 2; continue;
+                case Op.Sraw: x[s->Rd] = (ulong)(long)((int)x[s->Rs1] >> (int)(x[s->Rs2] & 31)); s += 2; continue;
 
                 // ---- M
-                case Op.Mul: x[s->Rd] = x[s->Rs1] * x[s->Rs2]; s += s->Len; continue;
-                case Op.Mulh: x[s->Rd] = Alu.Mulh(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Mulhsu: x[s->Rd] = Alu.Mulhsu(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Mulhu: x[s->Rd] = Alu.Mulhu(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Div: x[s->Rd] = Alu.Div(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Divu: x[s->Rd] = Alu.Divu(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Rem: x[s->Rd] = Alu.Rem(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Remu: x[s->Rd] = Alu.Remu(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Mulw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] * (uint)x[s->Rs2]); s += s->Len; continue;
-                case Op.Divw: x[s->Rd] = Alu.Divw(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Divuw: x[s->Rd] = Alu.Divuw(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Remw: x[s->Rd] = Alu.Remw(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Remuw: x[s->Rd] = Alu.Remuw(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
+                case Op.Mul: x[s->Rd] = x[s->Rs1] * x[s->Rs2]; s += 2; continue;
+                case Op.Mulh: x[s->Rd] = Alu.Mulh(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Mulhsu: x[s->Rd] = Alu.Mulhsu(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Mulhu: x[s->Rd] = Alu.Mulhu(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Div: x[s->Rd] = Alu.Div(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Divu: x[s->Rd] = Alu.Divu(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Rem: x[s->Rd] = Alu.Rem(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Remu: x[s->Rd] = Alu.Remu(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Mulw: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] * (uint)x[s->Rs2]); s += 2; continue;
+                case Op.Divw: x[s->Rd] = Alu.Divw(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Divuw: x[s->Rd] = Alu.Divuw(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Remw: x[s->Rd] = Alu.Remw(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Remuw: x[s->Rd] = Alu.Remuw(x[s->Rs1], x[s->Rs2]); s += 2; continue;
 
                 // ---- Zba
-                case Op.Sh1add: x[s->Rd] = (x[s->Rs1] << 1) + x[s->Rs2]; s += s->Len; continue;
-                case Op.Sh2add: x[s->Rd] = (x[s->Rs1] << 2) + x[s->Rs2]; s += s->Len; continue;
-                case Op.Sh3add: x[s->Rd] = (x[s->Rs1] << 3) + x[s->Rs2]; s += s->Len; continue;
-                case Op.AddUw: x[s->Rd] = (ulong)(uint)x[s->Rs1] + x[s->Rs2]; s += s->Len; continue;
-                case Op.Sh1addUw: x[s->Rd] = ((ulong)(uint)x[s->Rs1] << 1) + x[s->Rs2]; s += s->Len; continue;
-                case Op.Sh2addUw: x[s->Rd] = ((ulong)(uint)x[s->Rs1] << 2) + x[s->Rs2]; s += s->Len; continue;
-                case Op.Sh3addUw: x[s->Rd] = ((ulong)(uint)x[s->Rs1] << 3) + x[s->Rs2]; s += s->Len; continue;
+                case Op.Sh1add: x[s->Rd] = (x[s->Rs1] << 1) + x[s->Rs2]; s += 2; continue;
+                case Op.Sh2add: x[s->Rd] = (x[s->Rs1] << 2) + x[s->Rs2]; s += 2; continue;
+                case Op.Sh3add: x[s->Rd] = (x[s->Rs1] << 3) + x[s->Rs2]; s += 2; continue;
+                case Op.AddUw: x[s->Rd] = (ulong)(uint)x[s->Rs1] + x[s->Rs2]; s += 2; continue;
+                case Op.Sh1addUw: x[s->Rd] = ((ulong)(uint)x[s->Rs1] << 1) + x[s->Rs2]; s += 2; continue;
+                case Op.Sh2addUw: x[s->Rd] = ((ulong)(uint)x[s->Rs1] << 2) + x[s->Rs2]; s += 2; continue;
+                case Op.Sh3addUw: x[s->Rd] = ((ulong)(uint)x[s->Rs1] << 3) + x[s->Rs2]; s += 2; continue;
 
                 // ---- Zbb
-                case Op.Andn: x[s->Rd] = x[s->Rs1] & ~x[s->Rs2]; s += s->Len; continue;
-                case Op.Orn: x[s->Rd] = x[s->Rs1] | ~x[s->Rs2]; s += s->Len; continue;
-                case Op.Xnor: x[s->Rd] = ~(x[s->Rs1] ^ x[s->Rs2]); s += s->Len; continue;
-                case Op.Min: x[s->Rd] = (long)x[s->Rs1] < (long)x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += s->Len; continue;
-                case Op.Minu: x[s->Rd] = x[s->Rs1] < x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += s->Len; continue;
-                case Op.Max: x[s->Rd] = (long)x[s->Rs1] > (long)x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += s->Len; continue;
-                case Op.Maxu: x[s->Rd] = x[s->Rs1] > x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += s->Len; continue;
-                case Op.Rol: x[s->Rd] = BitOperations.RotateLeft(x[s->Rs1], (int)(x[s->Rs2] & 63)); s += s->Len; continue;
-                case Op.Ror: x[s->Rd] = BitOperations.RotateRight(x[s->Rs1], (int)(x[s->Rs2] & 63)); s += s->Len; continue;
-                case Op.Rolw: x[s->Rd] = Alu.SignExtend32(BitOperations.RotateLeft((uint)x[s->Rs1], (int)(x[s->Rs2] & 31))); s += s->Len; continue;
-                case Op.Rorw: x[s->Rd] = Alu.SignExtend32(BitOperations.RotateRight((uint)x[s->Rs1], (int)(x[s->Rs2] & 31))); s += s->Len; continue;
-                case Op.Clz: x[s->Rd] = (ulong)BitOperations.LeadingZeroCount(x[s->Rs1]); s += s->Len; continue;
-                case Op.Ctz: x[s->Rd] = (ulong)BitOperations.TrailingZeroCount(x[s->Rs1]); s += s->Len; continue;
-                case Op.Cpop: x[s->Rd] = (ulong)BitOperations.PopCount(x[s->Rs1]); s += s->Len; continue;
-                case Op.Clzw: x[s->Rd] = (ulong)BitOperations.LeadingZeroCount((uint)x[s->Rs1]); s += s->Len; continue;
-                case Op.Ctzw: x[s->Rd] = (ulong)BitOperations.TrailingZeroCount((uint)x[s->Rs1]); s += s->Len; continue;
-                case Op.Cpopw: x[s->Rd] = (ulong)BitOperations.PopCount((uint)x[s->Rs1]); s += s->Len; continue;
-                case Op.SextB: x[s->Rd] = (ulong)(long)(sbyte)x[s->Rs1]; s += s->Len; continue;
-                case Op.SextH: x[s->Rd] = (ulong)(long)(short)x[s->Rs1]; s += s->Len; continue;
-                case Op.ZextH: x[s->Rd] = (ushort)x[s->Rs1]; s += s->Len; continue;
-                case Op.OrcB: x[s->Rd] = Alu.OrcB(x[s->Rs1]); s += s->Len; continue;
-                case Op.Rev8: x[s->Rd] = Alu.Rev8(x[s->Rs1]); s += s->Len; continue;
+                case Op.Andn: x[s->Rd] = x[s->Rs1] & ~x[s->Rs2]; s += 2; continue;
+                case Op.Orn: x[s->Rd] = x[s->Rs1] | ~x[s->Rs2]; s += 2; continue;
+                case Op.Xnor: x[s->Rd] = ~(x[s->Rs1] ^ x[s->Rs2]); s += 2; continue;
+                case Op.Min: x[s->Rd] = (long)x[s->Rs1] < (long)x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += 2; continue;
+                case Op.Minu: x[s->Rd] = x[s->Rs1] < x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += 2; continue;
+                case Op.Max: x[s->Rd] = (long)x[s->Rs1] > (long)x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += 2; continue;
+                case Op.Maxu: x[s->Rd] = x[s->Rs1] > x[s->Rs2] ? x[s->Rs1] : x[s->Rs2]; s += 2; continue;
+                case Op.Rol: x[s->Rd] = BitOperations.RotateLeft(x[s->Rs1], (int)(x[s->Rs2] & 63)); s += 2; continue;
+                case Op.Ror: x[s->Rd] = BitOperations.RotateRight(x[s->Rs1], (int)(x[s->Rs2] & 63)); s += 2; continue;
+                case Op.Rolw: x[s->Rd] = Alu.SignExtend32(BitOperations.RotateLeft((uint)x[s->Rs1], (int)(x[s->Rs2] & 31))); s += 2; continue;
+                case Op.Rorw: x[s->Rd] = Alu.SignExtend32(BitOperations.RotateRight((uint)x[s->Rs1], (int)(x[s->Rs2] & 31))); s += 2; continue;
+                case Op.Clz: x[s->Rd] = (ulong)BitOperations.LeadingZeroCount(x[s->Rs1]); s += 2; continue;
+                case Op.Ctz: x[s->Rd] = (ulong)BitOperations.TrailingZeroCount(x[s->Rs1]); s += 2; continue;
+                case Op.Cpop: x[s->Rd] = (ulong)BitOperations.PopCount(x[s->Rs1]); s += 2; continue;
+                case Op.Clzw: x[s->Rd] = (ulong)BitOperations.LeadingZeroCount((uint)x[s->Rs1]); s += 2; continue;
+                case Op.Ctzw: x[s->Rd] = (ulong)BitOperations.TrailingZeroCount((uint)x[s->Rs1]); s += 2; continue;
+                case Op.Cpopw: x[s->Rd] = (ulong)BitOperations.PopCount((uint)x[s->Rs1]); s += 2; continue;
+                case Op.SextB: x[s->Rd] = (ulong)(long)(sbyte)x[s->Rs1]; s += 2; continue;
+                case Op.SextH: x[s->Rd] = (ulong)(long)(short)x[s->Rs1]; s += 2; continue;
+                case Op.ZextH: x[s->Rd] = (ushort)x[s->Rs1]; s += 2; continue;
+                case Op.OrcB: x[s->Rd] = Alu.OrcB(x[s->Rs1]); s += 2; continue;
+                case Op.Rev8: x[s->Rd] = Alu.Rev8(x[s->Rs1]); s += 2; continue;
 
                 // ---- Zbs (bit index: rs2[5:0])
-                case Op.Bclr: x[s->Rd] = x[s->Rs1] & ~(1UL << (int)(x[s->Rs2] & 63)); s += s->Len; continue;
-                case Op.Bset: x[s->Rd] = x[s->Rs1] | (1UL << (int)(x[s->Rs2] & 63)); s += s->Len; continue;
-                case Op.Binv: x[s->Rd] = x[s->Rs1] ^ (1UL << (int)(x[s->Rs2] & 63)); s += s->Len; continue;
-                case Op.Bext: x[s->Rd] = (x[s->Rs1] >> (int)(x[s->Rs2] & 63)) & 1; s += s->Len; continue;
+                case Op.Bclr: x[s->Rd] = x[s->Rs1] & ~(1UL << (int)(x[s->Rs2] & 63)); s += 2; continue;
+                case Op.Bset: x[s->Rd] = x[s->Rs1] | (1UL << (int)(x[s->Rs2] & 63)); s += 2; continue;
+                case Op.Binv: x[s->Rd] = x[s->Rs1] ^ (1UL << (int)(x[s->Rs2] & 63)); s += 2; continue;
+                case Op.Bext: x[s->Rd] = (x[s->Rs1] >> (int)(x[s->Rs2] & 63)) & 1; s += 2; continue;
 
                 // ---- Zbc
-                case Op.Clmul: x[s->Rd] = Alu.Clmul(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Clmulh: x[s->Rd] = Alu.Clmulh(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
-                case Op.Clmulr: x[s->Rd] = Alu.Clmulr(x[s->Rs1], x[s->Rs2]); s += s->Len; continue;
+                case Op.Clmul: x[s->Rd] = Alu.Clmul(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Clmulh: x[s->Rd] = Alu.Clmulh(x[s->Rs1], x[s->Rs2]); s += 2; continue;
+                case Op.Clmulr: x[s->Rd] = Alu.Clmulr(x[s->Rs1], x[s->Rs2]); s += 2; continue;
 
                 // ---- Zknh
-                case Op.Sha256Sum0: x[s->Rd] = Alu.Sha256Sum0(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha256Sum1: x[s->Rd] = Alu.Sha256Sum1(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha256Sig0: x[s->Rd] = Alu.Sha256Sig0(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha256Sig1: x[s->Rd] = Alu.Sha256Sig1(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha512Sum0: x[s->Rd] = Alu.Sha512Sum0(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha512Sum1: x[s->Rd] = Alu.Sha512Sum1(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha512Sig0: x[s->Rd] = Alu.Sha512Sig0(x[s->Rs1]); s += s->Len; continue;
-                case Op.Sha512Sig1: x[s->Rd] = Alu.Sha512Sig1(x[s->Rs1]); s += s->Len; continue;
+                case Op.Sha256Sum0: x[s->Rd] = Alu.Sha256Sum0(x[s->Rs1]); s += 2; continue;
+                case Op.Sha256Sum1: x[s->Rd] = Alu.Sha256Sum1(x[s->Rs1]); s += 2; continue;
+                case Op.Sha256Sig0: x[s->Rd] = Alu.Sha256Sig0(x[s->Rs1]); s += 2; continue;
+                case Op.Sha256Sig1: x[s->Rd] = Alu.Sha256Sig1(x[s->Rs1]); s += 2; continue;
+                case Op.Sha512Sum0: x[s->Rd] = Alu.Sha512Sum0(x[s->Rs1]); s += 2; continue;
+                case Op.Sha512Sum1: x[s->Rd] = Alu.Sha512Sum1(x[s->Rs1]); s += 2; continue;
+                case Op.Sha512Sig0: x[s->Rd] = Alu.Sha512Sig0(x[s->Rs1]); s += 2; continue;
+                case Op.Sha512Sig1: x[s->Rd] = Alu.Sha512Sig1(x[s->Rs1]); s += 2; continue;
 
+                // ---- the compressed forms: the same operations, one parcel long (a constant step, no load of Len)
+                case Op.AddiC: x[s->Rd] = x[s->Rs1] + (ulong)(long)s->Imm; s += 1; continue;
+                case Op.LwC:
+                    a = x[s->Rs1] + (ulong)(long)s->Imm;
+                    e = tlb + ((a >> 12) & TlbMask);
+                    if ((a & ~0xFFCUL) == e->ReadTag) v = (ulong)(long)*(int*)(a + e->Addend);
+                    else if ((fault = m.LoadSlow(a, 4)) == FaultKind.None) v = (ulong)(long)(int)st->Loaded;
+                    else goto Fault;
+                    x[s->Rd] = v; s += 1; continue;
+                case Op.LdC:
+                    a = x[s->Rs1] + (ulong)(long)s->Imm;
+                    e = tlb + ((a >> 12) & TlbMask);
+                    if ((a & ~0xFF8UL) == e->ReadTag) v = *(ulong*)(a + e->Addend);
+                    else if ((fault = m.LoadSlow(a, 8)) == FaultKind.None) v = st->Loaded;
+                    else goto Fault;
+                    x[s->Rd] = v; s += 1; continue;
+                case Op.SwC:
+                    a = x[s->Rs1] + (ulong)(long)s->Imm;
+                    e = tlb + ((a >> 12) & TlbMask);
+                    if ((a & ~0xFFCUL) == e->WriteTag) { *(uint*)(a + e->Addend) = (uint)x[s->Rs2]; s += 1; continue; }
+                    stored = m.StoreSlow(a, 4, x[s->Rs2]);
+                    goto Stored;
+                case Op.SdC:
+                    a = x[s->Rs1] + (ulong)(long)s->Imm;
+                    e = tlb + ((a >> 12) & TlbMask);
+                    if ((a & ~0xFF8UL) == e->WriteTag) { *(ulong*)(a + e->Addend) = x[s->Rs2]; s += 1; continue; }
+                    stored = m.StoreSlow(a, 8, x[s->Rs2]);
+                    goto Stored;
+                case Op.NopC: s += 1; continue;
+                case Op.AddiwC: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] + (uint)s->Imm); s += 1; continue;
+                case Op.LiC: x[s->Rd] = (ulong)(long)s->Imm; s += 1; continue;
+                case Op.SrliC: x[s->Rd] = x[s->Rs1] >> s->Imm; s += 1; continue;
+                case Op.SraiC: x[s->Rd] = (ulong)((long)x[s->Rs1] >> s->Imm); s += 1; continue;
+                case Op.AndiC: x[s->Rd] = x[s->Rs1] & (ulong)(long)s->Imm; s += 1; continue;
+                case Op.SubC: x[s->Rd] = x[s->Rs1] - x[s->Rs2]; s += 1; continue;
+                case Op.XorC: x[s->Rd] = x[s->Rs1] ^ x[s->Rs2]; s += 1; continue;
+                case Op.OrC: x[s->Rd] = x[s->Rs1] | x[s->Rs2]; s += 1; continue;
+                case Op.AndC: x[s->Rd] = x[s->Rs1] & x[s->Rs2]; s += 1; continue;
+                case Op.SubwC: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] - (uint)x[s->Rs2]); s += 1; continue;
+                case Op.AddwC: x[s->Rd] = Alu.SignExtend32((uint)x[s->Rs1] + (uint)x[s->Rs2]); s += 1; continue;
+                case Op.SlliC: x[s->Rd] = x[s->Rs1] << s->Imm; s += 1; continue;
+                case Op.MvC: x[s->Rd] = x[s->Rs2]; s += 1; continue;
+                case Op.AddC: x[s->Rd] = x[s->Rs1] + x[s->Rs2]; s += 1; continue;
                 default:
                     fault = FaultKind.IllegalInstruction; // unreachable: every Op is handled above
                     goto Fault;

@@ -423,6 +423,7 @@ public sealed unsafe class Machine : IDisposable
             {
                 case 2:
                     Decoder.Decode16(low, ref s);
+                    s.Op = OpInfo.Compressed(s.Op);
                     s.Len = 1;
                     break;
                 default:

@@ -138,6 +138,29 @@ internal enum Op : byte
     Sha512Sum1,
     Sha512Sig0,
     Sha512Sig1,
+
+    // The compressed forms of the operations 16-bit instructions decode to (other than control transfers): the
+    // hot loop steps over them by a constant one parcel instead of loading the slot's length.
+    AddiC,
+    LwC,
+    LdC,
+    SwC,
+    SdC,
+    NopC,
+    AddiwC,
+    LiC,
+    SrliC,
+    SraiC,
+    AndiC,
+    SubC,
+    XorC,
+    OrC,
+    AndC,
+    SubwC,
+    AddwC,
+    SlliC,
+    MvC,
+    AddC,
 }
 
 internal static class OpInfo
@@ -152,8 +175,34 @@ internal static class OpInfo
     {
         Op.Lb or Op.Lbu or Op.Sb => 1,
         Op.Lh or Op.Lhu or Op.Sh => 2,
-        Op.Lw or Op.Lwu or Op.Sw => 4,
-        Op.Ld or Op.Sd => 8,
+        Op.Lw or Op.Lwu or Op.Sw or Op.LwC or Op.SwC => 4,
+        Op.Ld or Op.Sd or Op.LdC or Op.SdC => 8,
         _ => 0,
+    };
+
+    /// <summary>The compressed form of an operation a 16-bit instruction decoded to (itself for control transfers and stops).</summary>
+    public static Op Compressed(Op op) => op switch
+    {
+        Op.Addi => Op.AddiC,
+        Op.Lw => Op.LwC,
+        Op.Ld => Op.LdC,
+        Op.Sw => Op.SwC,
+        Op.Sd => Op.SdC,
+        Op.Nop => Op.NopC,
+        Op.Addiw => Op.AddiwC,
+        Op.Li => Op.LiC,
+        Op.Srli => Op.SrliC,
+        Op.Srai => Op.SraiC,
+        Op.Andi => Op.AndiC,
+        Op.Sub => Op.SubC,
+        Op.Xor => Op.XorC,
+        Op.Or => Op.OrC,
+        Op.And => Op.AndC,
+        Op.Subw => Op.SubwC,
+        Op.Addw => Op.AddwC,
+        Op.Slli => Op.SlliC,
+        Op.Mv => Op.MvC,
+        Op.Add => Op.AddC,
+        _ => op,
     };
 }

@@ -313,7 +313,21 @@ internal sealed unsafe class Anonymous
     /// <summary>The depth that allocated the page holding a mapped offset.</summary>
     public int OwnerOf(int offset) => owner![offset / PageArena.PageSize];
 
-    public byte* Page(int offset) => (byte*)pages![offset / PageArena.PageSize];
+    private PageArena? arena;
+
+    /// <summary>The host page holding a mapped offset, allocated (zero-filled) when first touched, so that host
+    /// memory follows the pages a program uses rather than the size it maps.</summary>
+    public byte* Page(int offset)
+    {
+        int p = offset / PageArena.PageSize;
+        nint h = pages![p];
+        if (h == 0)
+        {
+            pages[p] = h = (nint)arena!.Allocate();
+        }
+
+        return (byte*)h;
+    }
 
     public enum ResizeError
     {
@@ -343,6 +357,7 @@ internal sealed unsafe class Anonymous
         int First(int count) => GrowsDown ? Pages - count : 0;
         pages ??= new nint[Pages];
         owner ??= new byte[Pages];
+        this.arena = arena;
 
         if (newCount < oldCount)
         {
@@ -357,8 +372,12 @@ internal sealed unsafe class Anonymous
 
             for (int p = from; p < until; p++)
             {
-                arena.Free((byte*)pages[p]);
-                pages[p] = 0;
+                if (pages[p] != 0)
+                {
+                    arena.Free((byte*)pages[p]);
+                    pages[p] = 0;
+                }
+
                 owner[p] = 0;
             }
 
@@ -374,8 +393,7 @@ internal sealed unsafe class Anonymous
             int from = GrowsDown ? First(newCount) : oldCount, until = GrowsDown ? First(oldCount) : newCount;
             for (int p = from; p < until; p++)
             {
-                pages[p] = (nint)arena.Allocate();
-                owner[p] = (byte)depth;
+                owner[p] = (byte)depth; // the host page comes on first touch
             }
         }
 
@@ -390,7 +408,16 @@ internal sealed unsafe class Anonymous
         {
             int inPage = from % PageArena.PageSize;
             int n = Math.Min(destination.Length, PageArena.PageSize - inPage);
-            new ReadOnlySpan<byte>(Page(from) + inPage, n).CopyTo(destination);
+            nint h = pages![from / PageArena.PageSize];
+            if (h == 0)
+            {
+                destination[..n].Clear();
+            }
+            else
+            {
+                new ReadOnlySpan<byte>((byte*)h + inPage, n).CopyTo(destination);
+            }
+
             destination = destination[n..];
             from += n;
         }
@@ -694,7 +721,7 @@ internal sealed unsafe class ThruSpace : AddressSpace
                     if (access == Access.Write && !a.Data.IsCow(p))
                     {
                         // D-COW-POOL: the first write to a page takes a page from the pool.
-                        if (!Pool.Take(0))
+                        if (!Pool.Take(1))
                         {
                             return FaultKind.ResourceExhaustion;
                         }

@@ -106,6 +106,12 @@ internal sealed unsafe class ThruVm : IDisposable
 
     public ulong ComputeUsed => computeBudget - (ulong)machine.Budget;
 
+    /// <summary>Instructions executed, each paid for (the debug service's instruction_counter): those the machine
+    /// retired, plus the ecalls, the ebreak and the faulting load or store it refunded and this loop charged back.</summary>
+    public long Instructions => machine.Instructions + stoppingInstructions;
+
+    private long stoppingInstructions;
+
     public ulong StateUsed => stateUsed;
 
     public ulong Pc => machine.Pc;
@@ -133,6 +139,7 @@ internal sealed unsafe class ThruVm : IDisposable
             {
                 case StopReason.Ecall:
                     machine.Budget -= machine.StopCost; // the ecall itself (D-ECALL-CU); always payable here
+                    stoppingInstructions++;
                     if (!Syscall())
                     {
                         return;
@@ -142,11 +149,13 @@ internal sealed unsafe class ThruVm : IDisposable
                     continue;
                 case StopReason.Ebreak:
                     machine.Budget -= machine.StopCost;
+                    stoppingInstructions++;
                     Fault = new EngineFault(EngineFaultKind.Breakpoint, machine.Pc, FaultKind.None, 0, 0, Access.Read, 0, null, 0);
                     End(Ending.Faulted);
                     return;
                 case StopReason.Fault:
                     machine.Budget -= machine.StopCost;
+                    stoppingInstructions += machine.StopCost > 0 ? 1 : 0; // a load or store that faulted was paid for
                     Fault = DescribeFault();
                     End(Ending.Faulted);
                     return;

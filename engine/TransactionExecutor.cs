@@ -131,6 +131,7 @@ public static class TransactionExecutor
             ExecutionCode = executionCode,
             FaultCode = faultCode,
             ConsumedComputeUnits = vm.ComputeUsed,
+            Instructions = vm.Instructions,
             ConsumedStateUnits = vm.StateUsed,
             ConsumedMemoryUnits = (ulong)vm.Space.Pool.Peak,
             PagesUsed = (ulong)vm.Space.Pool.InUse,

@@ -238,9 +238,9 @@ let accountTransfer (vm: Vm) : Outcome =
             do! require (not (ephemeral fm) && not (ephemeral tm)) C.invalidAccount
             do! require (amount <= fm.Balance) C.insufficientBalance
             do! require (f = t || tm.Balance <= System.UInt64.MaxValue - amount) C.balanceOverflow
-            let vm = setMeta vm f { fm with Balance = fm.Balance - amount }
-            let tm = (liveMeta vm.Space.Accounts[t]).Value // re-read: f = t is a self-transfer
-            return returns C.success (setMeta vm t { tm with Balance = tm.Balance + amount })
+            let fm' = { fm with Balance = fm.Balance - amount }
+            let tm = if f = t then fm' else tm // a self-transfer credits what it just debited
+            return returns C.success (setMeta (setMeta vm f fm') t { tm with Balance = tm.Balance + amount })
         })
 
 // ---------------------------------------------------------------------------------------

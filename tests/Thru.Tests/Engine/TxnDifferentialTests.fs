@@ -30,49 +30,50 @@ let private engineEnvs = Runtime.CompilerServices.ConditionalWeakTable<Execution
 
 let private engineEnvOf (env: Execution.Environment) = engineEnvs.GetValue(env, fun e -> engineEnvironment e)
 
-/// Run every case on both sides; the failures, described (and saved as fixtures).
+/// Run every case on both sides: the model's observations, and the failures, described (and saved
+/// as fixtures).
 let private differential (cases: GenTxn[]) =
-    cases
-    |> Array.Parallel.choose (fun t ->
-        match compareTxn t.Env (engineEnvOf t.Env) t.Wire with
-        | _, _, [] -> None
-        | model, _, ds ->
-            let saved = saveCounterexample t.Env t.Verifier t.Wire model
-            Some(sprintf "%s transaction (saved as %s):\n%s" t.Label saved (String.concat "\n" ds)))
+    let results =
+        cases
+        |> Array.Parallel.map (fun t ->
+            match compareTxn t.Env (engineEnvOf t.Env) t.Wire with
+            | model, _, [] -> model, None
+            | model, _, ds ->
+                let saved = saveCounterexample t.Env t.Verifier t.Wire model
+                model, Some(sprintf "%s transaction (saved as %s):\n%s" t.Label saved (String.concat "\n" ds)))
 
+    Array.map fst results, Array.choose snd results
+
+/// Assert that the two sides agree on every case; the model's observations.
 let private assertAgree (what: string) (cases: GenTxn[]) =
-    let failures = differential cases
+    let observations, failures = differential cases
     Assert.That(failures, Is.Empty, sprintf "%d of %d %s differ; first:\n%s" failures.Length cases.Length what (Array.tryHead failures |> Option.defaultValue ""))
-
-/// The observations of the model on some cases (for coverage checks).
-let private outcomes (cases: GenTxn[]) =
-    cases |> Array.Parallel.map (fun t -> TxnObservation.ofModel (Execution.execute t.Env t.Wire))
+    observations
 
 [<Test>]
 let ``the engine agrees with the model on 3000 random prober transactions`` () =
-    let cases = sampleParallel (testSeed 61UL) 3000 (genProberTxn "sha256-binding")
-    assertAgree "prober transactions" cases
-    // They reach every way a transaction can end.
-    let codes = outcomes cases[..999] |> Array.map (fun o -> o.VmError) |> Set.ofArray
+    let observations = assertAgree "prober transactions" (sampleParallel (testSeed 61UL) 3000 (genProberTxn "sha256-binding"))
+    // They reach every way a transaction can end, and every call depth.
+    let codes = observations |> Array.map (fun o -> o.VmError) |> Set.ofArray
     let expected = set [ 0; Codes.Txn.vmRevert; Codes.Txn.vmFailed; Codes.Txn.cuExhausted; Codes.Txn.suExhausted ]
     Assert.That(Set.difference expected codes, Is.Empty, "endings never reached")
+    let depths = observations |> Array.map (fun o -> o.MaxCallDepth) |> Set.ofArray
+    Assert.That(Set.difference (set [ 1..16 ]) depths, Is.Empty, "call depths never reached")
 
 [<Test>]
 let ``the engine agrees with the model on 1500 random programs that touch every segment`` () =
-    let cases = sampleParallel (testSeed 62UL) 1500 (genProgramTxn "sha256-binding")
-    assertAgree "program transactions" cases
-    let faults = outcomes cases[..499] |> Array.choose (fun o -> o.Fault) |> Array.map (fun f -> f.Split(' ')[0]) |> Set.ofArray
+    let observations = assertAgree "program transactions" (sampleParallel (testSeed 62UL) 1500 (genProgramTxn "sha256-binding"))
+    let faults = observations |> Array.choose (fun o -> o.Fault) |> Array.map (fun f -> f.Split(' ')[0]) |> Set.ofArray
 
     let expected =
-        set [ "invalid-address"; "invalid-segment"; "permission-denied"; "alignment-violation"; "illegal-instruction"; "breakpoint"; "unknown-syscall" ]
+        set [ "invalid-address"; "invalid-segment"; "permission-denied"; "alignment-violation"; "resource-exhaustion"; "illegal-instruction"; "breakpoint"; "unknown-syscall" ]
 
     Assert.That(Set.difference expected faults, Is.Empty, "fault kinds never reached")
 
 [<Test>]
 let ``the engine agrees with the model on 800 malformed or refused transactions`` () =
-    let cases = sampleParallel (testSeed 63UL) 800 (genBadTxn "sha256-binding")
-    assertAgree "malformed or refused transactions" cases
-    let codes = outcomes cases |> Array.map (fun o -> o.VmError) |> Set.ofArray
+    let observations = assertAgree "malformed or refused transactions" (sampleParallel (testSeed 63UL) 800 (genBadTxn "sha256-binding"))
+    let codes = observations |> Array.map (fun o -> o.VmError) |> Set.ofArray
 
     let expected =
         set
@@ -101,16 +102,27 @@ let ``every saved txn fixture replays on the model and on the engine`` () =
             Assert.That(Text.Json.Nodes.JsonNode.DeepEquals(TxnFixture.expectedJson engine, f.Expected), sprintf "%s: engine vs expected" name)
 
 [<Test>]
-let ``zz stats`` () =
-    let show name (cases: GenTxn[]) =
-        let os = cases |> Array.Parallel.map (fun t -> let m, e, _ = compareTxn t.Env (engineEnvOf t.Env) t.Wire in m, e)
-        printfn "== %s" name
-        os |> Array.countBy (fun (m, _) -> Codes.txnErrorName m.VmError) |> Array.sortBy snd |> Array.iter (fun (k, n) -> printfn "  %s: %d" k n)
-        os |> Array.choose (fun (m, _) -> m.Fault) |> Array.countBy (fun f -> f.Split(' ')[0] + " " + (if f.Split(' ').Length > 1 then f.Split(' ')[1] else "")) |> Array.sortBy snd |> Array.iter (fun (k, n) -> printfn "  fault %s: %d" k n)
-        os |> Array.countBy (fun (m, _) -> int64 m.UserErrorCode) |> Array.sortBy snd |> Array.iter (fun (k, n) -> printfn "  user %d: %d" k n)
-        printfn "  mean CU %f, max depth %d, events %d, logs %d" (os |> Array.averageBy (fun (m, _) -> float m.ConsumedComputeUnits)) (os |> Array.map (fun (m, _) -> m.MaxCallDepth) |> Array.max) (os |> Array.sumBy (fun (m, _) -> m.Events.Length)) (os |> Array.sumBy (fun (m, _) -> m.Logs.Length))
-        os |> Array.countBy (fun (m, _) -> m.MaxCallDepth) |> Array.sortBy fst |> Array.iter (fun (k, n) -> printfn "  depth %d: %d" k n)
-        printfn "  engine obs equal count %d" (os |> Array.filter (fun (m, e) -> TxnObservation.differences m e = []) |> Array.length)
-    show "prober" (sampleParallel (testSeed 61UL) 1000 (genProberTxn "sha256-binding"))
-    show "program" (sampleParallel (testSeed 62UL) 500 (genProgramTxn "sha256-binding"))
-    show "bad" (sampleParallel (testSeed 63UL) 500 (genBadTxn "sha256-binding"))
+let ``random bytes as transactions and as programs: neither side throws, and both agree`` () =
+    let bytes (lo: int) (hi: int) = Gen.choose (lo, hi) |> Gen.bind (fun n -> Gen.arrayOfLength n (Gen.choose (0, 255) |> Gen.map byte))
+
+    // Random wire bytes, mostly with a plausible header so that they get past the first checks.
+    let wires =
+        Gen.oneof
+            [ bytes 0 400
+              Gen.map2 (fun (body: byte[]) (rwro: int) -> Array.concat [ [| 1uy; 0uy; byte rwro; 0uy; 0uy; 0uy; 8uy; 0uy |]; body ]) (bytes 168 600) (Gen.choose (0, 3)) ]
+
+    let env = worldEnvironment "accept-all"
+    let txns = sampleParallel (testSeed 64UL) 1000 wires |> Array.map (fun w -> { Env = env; Wire = w; Verifier = "accept-all"; Label = "random-bytes" })
+    assertAgree "random byte strings" txns |> ignore
+
+    // Random bytes as the program's code (and a few words of valid instructions in between).
+    let programTxn (code: byte[]) =
+        let env = { env with State = env.State.Add(programKey, programAccount (Executable.build code)) }
+        { Env = env; Wire = wire unsigned { header feePayerKey programKey with ComputeUnits = 20_000u } [ acctData ] [ foreign ] [| 1uy; 2uy; 3uy |]; Verifier = "accept-all"; Label = "random-code" }
+
+    let code =
+        Gen.frequency
+            [ 1, bytes 0 600
+              2, Gen.listOf (Gen.oneof [ genInstr |> Gen.map (fun i -> (Isa.Encode.toBytes (Isa.Full i)).Value); genCInstr |> Gen.map (fun c -> (Isa.Encode.toBytes (Isa.Compressed c)).Value); bytes 2 2 ]) |> Gen.map Array.concat ]
+
+    assertAgree "random programs" (sampleParallel (testSeed 65UL) 500 code |> Array.map programTxn) |> ignore

@@ -36,6 +36,9 @@ let payerInTrie, payerAbsent = key 70, key 71
 let derived (s: int) = Crypto.derivedAddress programKey false seeds[s]
 let derivedEphemeral (s: int) = Crypto.derivedAddress programKey true seeds[s]
 let derivedBySelf = Crypto.derivedAddress proberSelf false seeds[0]
+/// A prober copy that is an ephemeral account (an ephemeral creator cannot create persistent accounts).
+let proberEphemeral = key 24
+let derivedByEphemeral = Crypto.derivedAddress proberEphemeral false seeds[0]
 
 let private withFlags (flags: byte) (a: Account) = { a with Meta = { a.Meta with Flags = flags } }
 
@@ -78,7 +81,8 @@ let worldState: Map<Pubkey, Account> =
           acctLarge, owned 0UL (Array.init 70_000 (fun i -> byte (i >>> 8)))
           foreign, Account.create (key 99) 7UL (Array.init 16 byte)
           foreignBig, Account.create (key 99) 0UL (Array.init 8192 (fun i -> byte (i / 3)))
-          trieAcct, trieAccount ]
+          trieAcct, trieAccount
+          proberEphemeral, { programAccount prober with Meta = { (programAccount prober).Meta with Owner = programKey; Flags = AccountFlags.program ||| AccountFlags.ephemeral } } ]
 
 let private worlds = System.Collections.Concurrent.ConcurrentDictionary<string, Execution.Environment>()
 
@@ -96,7 +100,7 @@ let worldEnvironment (verifier: string) : Execution.Environment = worlds.GetOrAd
 let listable =
     [ acctData; acctBig; acctEmpty; acctUncompressable; acctEphemeral; acctRich; proberSelf; proberOwned; exeData; brokenProgram
       deletedAcct; compressedAcct; restoredKey; acctLarge; foreign; foreignBig; missing; eoaKey; trieAcct
-      derived 0; derived 1; derivedEphemeral 0; derivedEphemeral 1; derivedBySelf ]
+      derived 0; derived 1; derivedEphemeral 0; derivedEphemeral 1; derivedBySelf; proberEphemeral; derivedByEphemeral ]
 
 let sortKeys (ks: Pubkey list) = ks |> List.distinct |> List.sortWith (fun a b -> compare a.Bytes b.Bytes)
 
@@ -413,7 +417,7 @@ let private genLists =
 
 let private genBudgets =
     gen {
-        let! cu = Gen.frequency [ 6, Gen.constant 2_000_000u; 3, Gen.choose (0, 30_000) |> Gen.map uint32; 1, Gen.choose (0, 600) |> Gen.map uint32 ]
+        let! cu = Gen.frequency [ 6, Gen.constant 2_000_000u; 3, Gen.choose (0, 30_000) |> Gen.map uint32; 1, Gen.choose (0, 600) |> Gen.map uint32; 1, Gen.constant 40_000_000u ]
         let! su = Gen.frequency [ 4, Gen.constant 100us; 1, Gen.elements [ 0us; 1us; 2us ] ]
         let! mu = Gen.frequency [ 4, Gen.constant 100us; 2, Gen.elements [ 0us; 1us; 2us; 3us; 5us ] ]
         let! flags = Gen.frequency [ 3, Gen.constant 0uy; 1, Gen.constant Transaction.flagMayCompressAccount ]
@@ -429,20 +433,121 @@ let signWire (verifier: string) (payer: Pubkey) (body: byte[]) =
     Array.append body signature
 
 /// A prober transaction: random lists, budgets, and a random probe tree up to a random depth.
-let genProberTxn (verifier: string) : Gen<GenTxn> =
+let proberTxn (verifier: string) (rw: Pubkey list) (ro: Pubkey list) (h: Transaction.Header) (tree: ProbeTree) =
+    let keys = feePayerKey :: programKey :: rw @ ro
+    let dataAddress = Address.txnDataBase + uint64 (Transaction.headerSize + 32 * (keys.Length - 2))
+    let instr = layout dataAddress (renumber tree)
+    let body = Transaction.body h rw ro instr None None
+    { Env = worldEnvironment verifier; Wire = signWire verifier feePayerKey body; Verifier = verifier; Label = "prober" }
+
+let pc (n: uint64) (args: Arg list) = { Number = n; Args = args; Flags = 0 }
+let leaf (calls: PCall list) = { Calls = calls; Nested = [] }
+let invokeOf (idx: uint64) (flags: int) (inner: ProbeTree) (calls: PCall list) =
+    { Calls = { Number = N.invoke; Args = [ NestedAddr 0; NestedLen 0; Lit idx; Lit 0UL ]; Flags = flags } :: calls; Nested = [ inner ] }
+
+/// Recipes: sequences that set up the preconditions of paths random calls rarely reach (a callee
+/// freeing its caller's pages, a program in the call stack, an ephemeral creator, overflows,
+/// limits that need a large budget, shrink-then-grow reads, recreation after deletion, …).
+let private recipe (verifier: string) : Gen<GenTxn> =
     gen {
-        let! rw, ro = genLists
+        let! extra = Gen.listOfLength 3 (Gen.elements listable)
         let! cu, su, mu, flags = genBudgets
-        let! maxDepth = Gen.frequency [ 6, Gen.choose (0, 2); 2, Gen.choose (3, 6); 2, Gen.choose (14, 17) ]
-        let keys = feePayerKey :: programKey :: rw @ ro
-        let! tree = genProbe { Keys = keys; Depth = 1; MaxDepth = maxDepth; Deep = maxDepth >= 14 }
-        let tree = renumber tree
         let h = { header feePayerKey programKey with ComputeUnits = cu; StateUnits = su; MemoryUnits = mu; Flags = flags }
-        let dataAddress = Address.txnDataBase + uint64 (Transaction.headerSize + 32 * keys.Length - 64)
-        let instr = layout dataAddress tree
-        let body = Transaction.body h rw ro instr None None
-        return { Env = worldEnvironment verifier; Wire = signWire verifier feePayerKey body; Verifier = verifier; Label = "prober" }
+        let withKeys (needed: Pubkey list) = sortKeys (needed @ extra)
+        let idx (rw: Pubkey list) (k: Pubkey) = uint64 (2 + List.findIndex ((=) k) rw)
+        let! which = Gen.choose (0, 15)
+        let! sizeA = Gen.elements [ 0UL; 1UL; 100UL; 4095UL; 4096UL; 4097UL; 9000UL ]
+        let! sizeB = Gen.elements [ 0UL; 50UL; 4096UL; 5000UL; 12_000UL ]
+
+        let rw, ro, h, tree =
+            match which with
+            | 0 -> [], [], h, invokeOf 1UL (resultA1 ||| withStack) (leaf [ pc N.setAnonymousSegmentSz [ Lit(Address.stackBase + 0x100_0000UL) ] ]) []
+            | 1 -> [], [], h, invokeOf 1UL (resultA1 ||| withStack) (leaf [ pc N.incrementAnonymousSegmentSz [ Lit(Address.stackBase + 0xFFF000UL); Lit(uint64 -4096L) ] ]) []
+            | 2 ->
+                let rw = withKeys [ proberSelf ]
+                rw, [], { h with Flags = Transaction.flagMayCompressAccount }, invokeOf (idx rw proberSelf) resultA1 (leaf [ pc N.accountCompress [ Lit(idx rw proberSelf); Std("proof-data", 0UL); Lit(uint64 (blobSize "proof-data")) ] ]) []
+            | 3 ->
+                let rw = withKeys [ proberSelf ]
+                rw, [], h, invokeOf (idx rw proberSelf) resultA1 (leaf [ pc N.accountSetFlags [ Lit(idx rw proberSelf); Lit 0UL ] ]) []
+            | 4 ->
+                let rw = withKeys [ acctData; acctRich ]
+                rw, [], h, leaf [ pc N.accountTransfer [ Lit(idx rw acctData); Lit(idx rw acctRich); Lit 10UL ] ]
+            | 5 ->
+                let rw = withKeys [ proberEphemeral; derivedByEphemeral ]
+                rw, [], h, invokeOf (idx rw proberEphemeral) resultA1 (leaf [ pc N.accountCreate ([ Lit(idx rw derivedByEphemeral) ] @ (seedWords seeds[0] |> List.map Lit) @ [ Std("proof-derived0", 0UL); Lit(uint64 (blobSize "proof-derived0")) ]) ]) []
+            | 6 -> [], [], { h with ComputeUnits = 40_000_000u }, leaf [ pc N.emitEvent [ Std("text", 0UL); Lit 0x100_0001UL ] ]
+            | 7 ->
+                let rw = withKeys [ restoredKey ]
+                rw, [], { h with ComputeUnits = 40_000_000u }, leaf [ pc N.accountDecompress [ Lit(idx rw restoredKey); Std("meta-huge", 0UL); Std("data-restored", 0UL); Std("proof-restored", 0UL); Lit(uint64 (blobSize "proof-restored")) ] ]
+            | 8 ->
+                // Decompress, then read the restored data back through a log.
+                let rw = withKeys [ restoredKey ]
+                let i = idx rw restoredKey
+                rw, [], h, leaf [ pc N.accountDecompress [ Lit i; Std("meta-restored", 0UL); Std("data-restored", 0UL); Std("proof-restored", 0UL); Lit(uint64 (blobSize "proof-restored")) ]; pc N.log [ Lit(Address.accountDataBase (int i)); Lit 5UL ] ]
+            | 9 ->
+                let rw = withKeys [ acctData ]
+                rw, [], { h with Flags = Transaction.flagMayCompressAccount }, leaf [ pc N.accountCompress [ Lit(idx rw acctData); Std("proof-future", 0UL); Lit(uint64 (blobSize "proof-future")) ]; pc N.accountCompress [ Lit(idx rw acctData); Lit 0xdeadUL; Lit 100UL ] ]
+            | 10 ->
+                // Shrink, grow, then read what the shrink forgot (zeros) and what it kept.
+                let rw = withKeys [ acctBig ]
+                let i = idx rw acctBig
+                let data = Address.accountDataBase (int i)
+                rw, [], h,
+                leaf
+                    [ pc N.accountResize [ Lit i; Lit sizeA ]; pc N.accountResize [ Lit i; Lit sizeB ]
+                      pc N.log [ Lit(data + (sizeA - min sizeA 8UL)); Lit(min 16UL sizeB) ]; pc N.log [ Lit(data + 4090UL); Lit 12UL ]
+                      pc N.emitEvent [ Lit data; Lit(max 1UL (min sizeB 300UL)) ] ]
+            | 11 ->
+                // Create, delete and recreate; an ephemeral account in a transfer and a compression.
+                let rw = withKeys [ derived 0; derivedEphemeral 0; acctData ]
+                let d, e = idx rw (derived 0), idx rw (derivedEphemeral 0)
+                let seed = seedWords seeds[0] |> List.map Lit
+                rw, [], { h with Flags = Transaction.flagMayCompressAccount },
+                leaf
+                    [ pc N.accountCreate ([ Lit d ] @ seed @ [ Std("proof-derived0", 0UL); Lit(uint64 (blobSize "proof-derived0")) ])
+                      pc N.accountCreate ([ Lit d ] @ seed @ [ Std("proof-derived0", 0UL); Lit(uint64 (blobSize "proof-derived0")) ])
+                      pc N.accountResize [ Lit d; Lit sizeA ]; pc N.accountDelete [ Lit d; Lit 0UL ]
+                      pc N.accountCreate ([ Lit d ] @ seed @ [ Std("proof-derived0", 0UL); Lit(uint64 (blobSize "proof-derived0")) ])
+                      pc N.accountCreateEphemeral ([ Lit e ] @ seed); pc N.accountTransfer [ Lit(idx rw acctData); Lit e; Lit 1UL ]
+                      pc N.accountCompress [ Lit e; Lit 0UL; Lit 0UL ] ]
+            | 12 ->
+                // Make an executable a program, run it, make it data again, change it, run it again.
+                let rw = withKeys [ exeData ]
+                let i = idx rw exeData
+                rw, [], h,
+                { Calls =
+                    [ pc N.accountSetFlags [ Lit i; Lit 1UL ]; { Number = N.invoke; Args = [ Lit Address.txnDataBase; Lit 0UL; Lit i; Lit 0UL ]; Flags = resultA1 }
+                      pc N.accountSetFlags [ Lit i; Lit 0UL ]; pc N.accountResize [ Lit i; Lit sizeA ]; pc N.accountSetFlags [ Lit i; Lit 1UL ]
+                      { Number = N.invoke; Args = [ Lit Address.txnDataBase; Lit 0UL; Lit i; Lit 0UL ]; Flags = 0 } ]
+                  Nested = [] }
+            | 13 -> [], [], { h with MemoryUnits = 0us }, leaf [ pc N.emitEvent [ Std("text", 0UL); Lit 10UL ]; pc N.setAnonymousSegmentSz [ Lit(Address.heapBase + 0x1000UL) ] ]
+            | 14 ->
+                // The depth limit: a chain of invokes of the prober down to depth 16, then one more.
+                let rec chain d = if d = 16 then leaf [ pc N.invoke [ Lit Address.txnDataBase; Lit 0UL; Lit 1UL; Lit 0UL ] ] else invokeOf 1UL resultA1 (chain (d + 1)) []
+                [], [], h, chain 1
+            | _ ->
+                // Stack and heap reads across pages through logs, at two depths.
+                let reads = [ pc N.log [ Lit(Address.stackBase + 0xFFEFF8UL); Lit 16UL ]; pc N.log [ Lit(Address.heapBase + 0xFF8UL); Lit 16UL ] ]
+                [], [], h, invokeOf 1UL 0 (leaf ([ pc N.incrementAnonymousSegmentSz [ Lit Address.heapBase; Lit 0x2000UL ] ] @ reads)) ([ pc N.setAnonymousSegmentSz [ Lit(Address.stackBase + 0xFFE000UL) ] ] @ reads)
+
+        return proberTxn verifier rw ro h tree
     }
+
+/// A prober transaction: random lists, budgets, and a random probe tree up to a random depth; or
+/// a recipe.
+let genProberTxn (verifier: string) : Gen<GenTxn> =
+    let random =
+        gen {
+            let! rw, ro = genLists
+            let! cu, su, mu, flags = genBudgets
+            let! maxDepth = Gen.frequency [ 6, Gen.choose (0, 2); 2, Gen.choose (3, 6); 2, Gen.choose (14, 17) ]
+            let keys = feePayerKey :: programKey :: rw @ ro
+            let! tree = genProbe { Keys = keys; Depth = 1; MaxDepth = maxDepth; Deep = maxDepth >= 14 }
+            let h = { header feePayerKey programKey with ComputeUnits = cu; StateUnits = su; MemoryUnits = mu; Flags = flags }
+            return proberTxn verifier rw ro h tree
+        }
+
+    Gen.frequency [ 4, random; 1, recipe verifier ]
 
 // ---------------------------------------------------------------------------------------
 // Random instruction programs touching every segment.
@@ -775,7 +880,8 @@ let genBadTxn (verifier: string) : Gen<GenTxn> =
                       env, signed { hp payerAbsent with Fee = 0UL } rw ro (Some(feePayerProof payerAbsent 1000UL)) None
                       env, signed { hp payerAbsent with Fee = 0UL } rw ro (Some(corrupt (feePayerProof payerAbsent 1000UL))) None
                       env, signed { hp payerAbsent with Fee = 0UL } rw ro (Some(feePayerProof payerInTrie 1000UL)) (record payerRecord.Meta)
-                      env, signed (hp payerAbsent) rw ro None None
+                      env, signed { hp payerAbsent with Flags = flags } rw ro None None
+                      env, signed { hp payerInTrie with Flags = flags } rw ro None None
                       env, signed { hp feePayerKey with Nonce = 0UL } rw ro (Some(feePayerProof payerAbsent 1000UL)) None
                       env, signed { hp payerInTrie with Fee = 0UL } rw ro (Some(updatingProofBytes ())) None
                       env, signed { hp payerInTrie with Fee = 0UL } rw ro (Some(Array.append (feePayerProof payerAbsent 1000UL) [| 1uy |])) None

@@ -18,23 +18,22 @@ let bindingVerify (key: byte[]) (message: byte[]) (signature: byte[]) =
 let bindingSign (key: Pubkey) (message: byte[]) = Array.append (Crypto.sha256 (Array.append key.Bytes message)) (Array.zeroCreate 32)
 
 /// The engine's view of a model environment (same state, blocks and verifier).
-let engineEnvironment (env: Execution.Environment) : Thru.Engine.EngineEnvironment =
-    let state = Collections.Generic.Dictionary<Thru.Engine.PublicKey, Thru.Engine.EngineAccount>()
-
-    for KeyValue(k, a) in env.State do
-        state[TxnFixture.engineKey k] <- TxnFixture.engineAccount a
-
-    let blocks = env.Blocks |> List.map TxnFixture.engineBlock |> Array.ofList
-    let verify = env.Verify
-    Thru.Engine.EngineEnvironment(state, blocks, Thru.Engine.SignatureVerifier(fun k m s -> verify (Pubkey k) m s))
+let engineEnvironment (env: Execution.Environment) = TxnFixture.engineEnvironment env
 
 /// Both sides on one transaction: the model's observation and the differences (model vs engine).
 let compareTxn (env: Execution.Environment) (engineEnv: Thru.Engine.EngineEnvironment) (wire: byte[]) =
-    let model = TxnObservation.ofModel (Execution.execute env wire)
+    let modelResult = Execution.execute env wire
+    let model = TxnObservation.ofModel modelResult
 
     try
-        let engine = TxnObservation.ofEngine engineEnv (Thru.Engine.TransactionExecutor.Execute(engineEnv, ReadOnlySpan wire))
-        model, engine, TxnObservation.differences model engine
+        let engineResult = Thru.Engine.TransactionExecutor.Execute(engineEnv, ReadOnlySpan wire)
+        let engine = TxnObservation.ofEngine engineEnv engineResult
+        // The instruction counter (VmExecutionDetails.instruction_counter) is not part of the observation.
+        let counter =
+            if modelResult.Instructions = engineResult.Instructions then []
+            else [ sprintf "instructions: %d vs %d" modelResult.Instructions engineResult.Instructions ]
+
+        model, engine, TxnObservation.differences model engine @ counter
     with e ->
         model, { model with Engine = "engine" }, [ sprintf "the engine threw %s" (string e) ]
 
@@ -48,7 +47,7 @@ let saveCounterexample (env: Execution.Environment) (verifier: string) (wire: by
     else
         let dir = IO.Path.Combine(artifactsDir, "counterexamples")
         IO.Directory.CreateDirectory dir |> ignore
-        let name = sprintf "txn-%08x" (hash wire)
+        let name = "txn-" + (Convert.ToHexString(Crypto.sha256 wire)).Substring(0, 12).ToLowerInvariant()
 
         let fixture: TxnFixture.TxnFixture =
             { Name = name
