@@ -530,6 +530,7 @@ internal sealed unsafe class ThruSpace : AddressSpace
             && IsTxnWritable(i)
             && !a.Meta.Has(AccountFlag.Program)
             && !a.Meta.Has(AccountFlag.Deleted)
+            && !a.Meta.Has(AccountFlag.Compressed)
             && a.Meta.Owner == ProgramKey
             && a.DataWritable;
     }

@@ -322,9 +322,10 @@ internal sealed unsafe class ThruVm : IDisposable
     private void Fresh(int i, Meta meta)
     {
         AccountSlot a = Space.Accounts[i];
+        Space.Pool.Give(a.Data.CowPagesFrom(0)); // a previous incarnation's copied pages go back to the pool
         a.Exists = true;
         a.Meta = meta;
-        a.Data.Reset([], 0); // the copy-on-write pages are forgotten, not given back to the pool
+        a.Data.Reset([], 0);
         a.DataWritable = false;
         a.Generation++;
     }
@@ -731,8 +732,10 @@ internal sealed unsafe class ThruVm : IDisposable
         if (!proof!.Verify(a.Key, StateProof.Claim.Holds, StateProof.AccountValueHash(m, data), root)) return SyscallCode.InvalidStateProof;
         if (!Activate(Footprint(m.DataSize))) return SyscallCode.StateBytesAddedOverflow;
         int pages = PagesFor(m.DataSize);
-        if (!Space.Pool.CanTake(pages)) return SyscallCode.InsufficientPages;
+        int released = a.Data.CowPagesFrom(0); // pages an earlier incarnation copied are released first
+        if ((long)Space.Pool.InUse - released + pages > Space.Pool.Capacity) return SyscallCode.InsufficientPages;
         if (!ChargeState(0, Footprint(m.DataSize))) return Stopped;
+        Space.Pool.Give(released);
         Space.Pool.Take(pages);
         m.Flags = (byte)(m.Flags & ~AccountFlag.Compressed);
         a.Exists = true;

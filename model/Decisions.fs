@@ -179,7 +179,7 @@ let register: Decision list =
           "D-ACCOUNT-WRITE"
           (Some 14)
           "When may a program store to an account's data?"
-          "When the account is writable in the transaction (fee payer or read-write list), exists, is not a program account and not deleted, is owned by the running program, and has been marked by set_account_data_writable (the mark lasts for the rest of the transaction, across frames). Otherwise PermissionDenied."
+          "When the account is writable in the transaction (fee payer or read-write list), exists, is not a program account, not deleted and not compressed, is owned by the running program, and has been marked by set_account_data_writable (the mark lasts for the rest of the transaction, across frames). Otherwise PermissionDenied."
           "No explicit mark needed; or the mark cleared when the frame returns."
           "TO:vm/memory-layout (violation if program does not own the account); TO:vm/syscalls/set_account_data_writable"
       d

@@ -139,6 +139,7 @@ let envOfWith (extra: Map<string, Value>) (s: Space) (accesses: (string * Concre
         | "dataSizeField" -> Value.ofInt (meta args |> Option.map (fun m -> int m.DataSize) |> Option.defaultValue 0)
         | "flagProgram" -> B(meta args |> Option.exists (AccountMeta.hasFlag AccountFlags.program))
         | "flagDeleted" -> B(meta args |> Option.exists (AccountMeta.hasFlag AccountFlags.deleted))
+        | "flagCompressed" -> B(meta args |> Option.exists (AccountMeta.hasFlag AccountFlags.compressed))
         | "ownedByRunning" -> B(meta args |> Option.exists (fun m -> m.Owner = s.Accounts[Space.programIndex s].Key))
         | "dataWritableMark" -> B (account args).DataWritable
         | "stackOwned" -> B(s.Stack.Owners.ContainsKey(page args))
@@ -201,6 +202,7 @@ let realize (m: Assignment) (prefixes: string list) : Space * ConcreteAccess lis
                     let flags =
                         (if Value.bool (at "flagProgram" i (B false)) then AccountFlags.program else 0uy)
                         ||| (if Value.bool (at "flagDeleted" i (B false)) then AccountFlags.deleted else 0uy)
+                        ||| (if Value.bool (at "flagCompressed" i (B false)) then AccountFlags.compressed else 0uy)
 
                     let owner = if Value.bool (at "ownedByRunning" i (B false)) then runningKey else Pubkey.zero
 

@@ -78,9 +78,10 @@ module Sp =
     let exists i = app "accountExists" [ i ] Bool
     /// int Accounts[i].Meta.DataSize (when it exists).
     let dataSizeField i = app "dataSizeField" [ i ] (BV 32)
-    /// The PROGRAM and DELETED flags of Accounts[i].Meta.
+    /// The PROGRAM, DELETED and COMPRESSED flags of Accounts[i].Meta.
     let flagProgram i = app "flagProgram" [ i ] Bool
     let flagDeleted i = app "flagDeleted" [ i ] Bool
+    let flagCompressed i = app "flagCompressed" [ i ] Bool
     /// Accounts[i].Meta.Owner = the key of the running program's account.
     let ownedByRunning i = app "ownedByRunning" [ i ] Bool
     /// Accounts[i].DataWritable (set_account_data_writable's mark).
@@ -149,7 +150,7 @@ let isTxnWritable (idx: Term) = (idx =. i32 0) ||. ((idx >=. i32 2) &&. (idx <. 
 /// DELETED, owned by the running program, and DataWritable.
 let canWriteData (idx: Term) =
     Sp.exists idx
-    &&. all [ isTxnWritable idx; not' (Sp.flagProgram idx); not' (Sp.flagDeleted idx); Sp.ownedByRunning idx; Sp.marked idx ]
+    &&. all [ isTxnWritable idx; not' (Sp.flagProgram idx); not' (Sp.flagDeleted idx); not' (Sp.flagCompressed idx); Sp.ownedByRunning idx; Sp.marked idx ]
 
 /// visibleBlocks = min Blocks.Length Layout.blockHistory.
 let visibleBlocks = ite (Sp.blocksLen <. i32 Layout.blockHistory) Sp.blocksLen (i32 Layout.blockHistory)

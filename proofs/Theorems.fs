@@ -61,13 +61,14 @@ module Spec =
               is a 0x07 0 ]
 
     /// Decision D-ACCOUNT-WRITE: exists, writable in the transaction (index 0 or 2 .. 1 + rw),
-    /// not a program, not deleted, owned by the running program, marked writable.
+    /// not a program, not deleted, not compressed, owned by the running program, marked writable.
     let writable (i: Term) =
         all
             [ Sp.exists i
               (i =. i32 0) ||. ((i32 2 <=. i) &&. (i <. i32 2 + Sp.readWriteCount))
               not' (Sp.flagProgram i)
               not' (Sp.flagDeleted i)
+              not' (Sp.flagCompressed i)
               Sp.ownedByRunning i
               Sp.marked i ]
 

@@ -68,8 +68,9 @@ module Space =
     let isTxnWritable (s: Space) (idx: int) = idx = 0 || (idx >= 2 && idx < 2 + s.ReadWriteCount)
 
     /// Decision D-ACCOUNT-WRITE: a program may store to an account's data when the account is
-    /// writable in the transaction, exists, is neither a program account nor deleted, is owned by
-    /// the running program, and has been marked with set_account_data_writable.
+    /// writable in the transaction, exists, is neither a program account nor deleted nor
+    /// compressed, is owned by the running program, and has been marked with
+    /// set_account_data_writable.
     let canWriteData (s: Space) (idx: int) =
         let a = s.Accounts[idx]
         let running = s.Accounts[programIndex s].Key
@@ -79,6 +80,7 @@ module Space =
             isTxnWritable s idx
             && not (AccountMeta.hasFlag AccountFlags.program m)
             && not (AccountMeta.hasFlag AccountFlags.deleted m)
+            && not (AccountMeta.hasFlag AccountFlags.compressed m)
             && m.Owner = running
             && a.DataWritable
         | None -> false

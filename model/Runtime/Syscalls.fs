@@ -247,7 +247,11 @@ let accountTransfer (vm: Vm) : Outcome =
 // 0x04, 0x05, 0x0F: account creation.
 // ---------------------------------------------------------------------------------------
 
+/// A new account at index i. The data pages a previous incarnation (a deleted account being
+/// recreated) copied go back to the pool with its data.
 let private freshAccount (vm: Vm) (i: int) (m: AccountMeta) =
+    let released = vm.Space.Accounts[i].CowPages.Count
+    let vm = { vm with Space = { vm.Space with Pool = PagePool.give released vm.Space.Pool } }
     updateAccount vm i (fun a -> { a with Meta = Some m; Data = Overlay.empty; CowPages = Set.empty; DataWritable = false })
 
 let private activate (vm: Vm) (bytes: int64) : Result<Vm, int64> =
@@ -451,7 +455,9 @@ let accountDecompress (vm: Vm) : Outcome =
             do! verifyProof vm key (StateProof.Holds(StateProof.accountValueHash restored)) proof
             let! vm = activate vm (Vm.footprint (int64 m.DataSize))
             let pages = pagesFor (int64 m.DataSize)
-            let! pool = PagePool.take pages vm.Space.Pool |> orError C.insufficientPages
+            // Pages an earlier incarnation copied are released before the restored data's are taken.
+            let released = PagePool.give vm.Space.Accounts[i].CowPages.Count vm.Space.Pool
+            let! pool = PagePool.take pages released |> orError C.insufficientPages
 
             return!
                 withState 0L (Vm.footprint (int64 m.DataSize)) vm (fun vm ->

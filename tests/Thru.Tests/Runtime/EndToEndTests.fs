@@ -61,3 +61,39 @@ let ``a hand-assembled invoke chain: the callee logs, its exit code comes back i
     let reverting = program [ li a0 9; li a1 1; li a7 11; ecall ]
     let r = run caller [ calleeKey, programAccount reverting ] [] [ calleeKey ] [| 1uy |]
     Assert.That((r.VmError, r.UserErrorCode, r.ErrorProgramAccIdx, r.CallDepth), Is.EqualTo((Codes.Txn.vmRevert, 9UL, Some 2, 2)))
+
+/// Marks account 2 writable, compresses it with the proof in its instruction data, then stores
+/// into its data.
+let private compressThenStore =
+    program
+        [ mv s0 a0; mv s1 a1
+          li a0 2; li a7 2; ecall
+          li a0 2; mv a1 s0; mv a2 s1; li a7 8; ecall
+          li t0 3; Full(ShiftImm(SLLI, t0, t0, 40)); Full(LUI(t1, 0x2000u)); add t0 t0 t1; sd a0 t0 0 ]
+
+[<Test>]
+let ``regression: a compressed account's data is not writable, even if it was marked before`` () =
+    let acct = key 10
+    let trie = [ key 40, Crypto.sha256 [| 1uy |] ]
+    let proof = StateProof.serialize (StateProof.prove trie acct 1000UL)
+    let env = { environment [ acct, owned 0UL (Array.zeroCreate 64) ] with Blocks = blocks (StateProof.root trie) }
+    let env = { env with State = env.State.Add(programKey, programAccount compressThenStore) }
+    let h = { header feePayerKey programKey with Flags = Transaction.flagMayCompressAccount }
+    let r = Execution.execute env (wire unsigned h [ acct ] [] proof)
+    Assert.That(r.VmError, Is.EqualTo Codes.Txn.vmFailed, sprintf "%A" r.Fault)
+    Assert.That(r.Fault |> Option.bind (fun f -> f.Trap), Is.EqualTo(Some(MemoryFault(AccessFault.make PermissionDenied (Memory.Address.accountDataBase 2) 8 Write))))
+
+[<Test>]
+let ``regression: recreating a deleted account gives its copy-on-write pages back to the pool`` () =
+    let seed = Array.init 32 byte
+    let seedWords = [ for i in 0..3 -> Bits.readLE seed (8 * i) 8 ]
+    let eph = Crypto.derivedAddress programKey true seed
+    let calls =
+        [ call Codes.SyscallNumber.accountCreateEphemeral (2UL :: seedWords) 0
+          call Codes.SyscallNumber.accountResize [ 2UL; 4096UL ] 0
+          call Codes.SyscallNumber.accountDelete [ 2UL; 0UL ] 0
+          call Codes.SyscallNumber.accountCreateEphemeral (2UL :: seedWords) 0 ]
+    let r = runProbe (environment []) [ eph ] [] calls [||]
+    Assert.That((r.VmError, r.UserErrorCode), Is.EqualTo((0, 0UL)))
+    Assert.That(r.PagesUsed, Is.EqualTo 0UL, "the deleted incarnation's page was returned")
+    Assert.That(r.ConsumedMemoryUnits, Is.EqualTo 1UL, "it was in use at the peak")
