@@ -32,6 +32,8 @@ type TxnObservation =
       ExecutionCode: int64
       FaultCode: int
       ConsumedComputeUnits: uint64
+      /// Instructions executed, each charged (the debug service's instruction_counter).
+      Instructions: int64
       ConsumedStateUnits: uint64
       ConsumedMemoryUnits: uint64
       PagesUsed: uint64
@@ -77,6 +79,7 @@ let ofModel (r: Execution.TxnResult) : TxnObservation =
       ExecutionCode = r.ExecutionCode
       FaultCode = r.FaultCode
       ConsumedComputeUnits = r.ConsumedComputeUnits
+      Instructions = r.Instructions
       ConsumedStateUnits = r.ConsumedStateUnits
       ConsumedMemoryUnits = r.ConsumedMemoryUnits
       PagesUsed = r.PagesUsed
@@ -126,6 +129,7 @@ let ofEngine (env: Thru.Engine.EngineEnvironment) (r: Thru.Engine.EngineResult) 
       ExecutionCode = r.ExecutionCode
       FaultCode = r.FaultCode
       ConsumedComputeUnits = r.ConsumedComputeUnits
+      Instructions = r.Instructions
       ConsumedStateUnits = r.ConsumedStateUnits
       ConsumedMemoryUnits = r.ConsumedMemoryUnits
       PagesUsed = r.PagesUsed
@@ -163,6 +167,7 @@ let differences (a: TxnObservation) (b: TxnObservation) : string list =
           field "execution_code" a.ExecutionCode b.ExecutionCode
           field "fault_code" a.FaultCode b.FaultCode
           field "consumed_compute_units" a.ConsumedComputeUnits b.ConsumedComputeUnits
+          field "instruction_counter" a.Instructions b.Instructions
           field "consumed_state_units" a.ConsumedStateUnits b.ConsumedStateUnits
           field "consumed_memory_units" a.ConsumedMemoryUnits b.ConsumedMemoryUnits
           field "pages_used" a.PagesUsed b.PagesUsed
@@ -196,6 +201,7 @@ let toJson (o: TxnObservation) (changed: AccountObs list) : System.Text.Json.Nod
           "execution_code", n o.ExecutionCode
           "fault_code", n (int64 o.FaultCode)
           "consumed_compute_units", n (int64 o.ConsumedComputeUnits)
+          "instruction_counter", n o.Instructions
           "consumed_state_units", n (int64 o.ConsumedStateUnits)
           "consumed_memory_units", n (int64 o.ConsumedMemoryUnits)
           "pages_used", n (int64 o.PagesUsed)
