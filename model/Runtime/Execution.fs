@@ -130,8 +130,8 @@ let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (s
                 let root = env.Blocks[int ago].StateRoot
                 let key = t.Header.FeePayer
 
-                match p.Type, t.FeePayerMeta with
-                | StateProof.Creation, _ ->
+                match p.Body, t.FeePayerMeta with
+                | StateProof.Creation _, _ ->
                     if env.VerifyProof key StateProof.Absent root p then Ok(Account.create Pubkey.zero 0UL [||])
                     else Error(Codes.Txn.invalidFeePayerStateProof, "the fee payer's CREATION proof does not verify")
                 | StateProof.Existing, Some record ->

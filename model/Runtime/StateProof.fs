@@ -16,20 +16,21 @@ module Thru.Model.Runtime.StateProof
 
 open Thru.Model
 
-type ProofType =
+/// What a proof carries besides its path, by type.
+type ProofBody =
+    /// EXISTING (0): the key holds a value (the claim supplies its hash).
     | Existing
-    | Updating
-    | Creation
+    /// UPDATING (1): the key holds the value with this hash.
+    | Updating of leafHash: byte[]
+    /// CREATION (2): at the key's position lies this other leaf (or, all zero, nothing).
+    | Creation of leafKey: Pubkey * leafHash: byte[]
 
 /// A parsed proof.
 type Proof =
-    { Type: ProofType
+    { Body: ProofBody
       Slot: uint64
       /// Depth -> sibling hash, for the depths whose path_bitset bit is set.
-      Siblings: Map<int, byte[]>
-      /// UPDATING: the leaf's current value hash. CREATION: the leaf found at the key's position.
-      ExistingLeafHash: byte[] option
-      ExistingLeafKey: Pubkey option }
+      Siblings: Map<int, byte[]> }
 
 let headerSize = 40
 let private zeros = Array.zeroCreate<byte> 32
@@ -65,37 +66,29 @@ let parse (b: byte[]) : Result<Proof, ParseError> =
             let fixedCount = kind
             let siblings = depths |> List.mapi (fun k d -> d, chunk (fixedCount + k)) |> Map
 
-            let t, leafHash, leafKey =
+            let body =
                 match kind with
-                | 0 -> Existing, None, None
-                | 1 -> Updating, Some(chunk 0), None
-                | _ -> Creation, Some(chunk 1), Some(Pubkey(chunk 0))
+                | 0 -> Existing
+                | 1 -> Updating(chunk 0)
+                | _ -> Creation(Pubkey(chunk 0), chunk 1)
 
             Ok
-                { Type = t
+                { Body = body
                   Slot = typeSlot &&& 0x3FFF_FFFF_FFFF_FFFFUL
-                  Siblings = siblings
-                  ExistingLeafHash = leafHash
-                  ExistingLeafKey = leafKey }
+                  Siblings = siblings }
 
 /// The bytes of a proof.
 let serialize (p: Proof) : byte[] =
-    let kind =
-        match p.Type with
-        | Existing -> 0UL
-        | Updating -> 1UL
-        | Creation -> 2UL
+    let kind, fixedPart =
+        match p.Body with
+        | Existing -> 0UL, []
+        | Updating h -> 1UL, [ h ]
+        | Creation(k, h) -> 2UL, [ k.Bytes; h ]
 
     let bitset = Array.zeroCreate<uint64> 4
 
     let bitset =
         p.Siblings |> Map.fold (fun (words: uint64[]) d _ -> Array.updateAt (d / 64) (words[d / 64] ||| (1UL <<< (d % 64))) words) bitset
-
-    let fixedPart =
-        match p.Type with
-        | Existing -> []
-        | Updating -> [ p.ExistingLeafHash.Value ]
-        | Creation -> [ p.ExistingLeafKey.Value.Bytes; p.ExistingLeafHash.Value ]
 
     Array.concat (
         [ Bits.toLE 8 ((kind <<< 62) ||| p.Slot) ]
@@ -143,18 +136,15 @@ type Claim =
 let verify (key: Pubkey) (claim: Claim) (root: byte[]) (p: Proof) : bool =
     let depth = if p.Siblings.IsEmpty then 0 else (p.Siblings |> Map.toList |> List.map fst |> List.max) + 1
 
-    let creationOk () =
-        match p.ExistingLeafKey, p.ExistingLeafHash with
-        | Some k, Some h when k.Bytes = zeros && h = zeros -> rootFrom key p zeros = root
-        | Some k, Some h ->
-            k <> key && List.forall (fun i -> keyBit k i = keyBit key i) [ 0 .. depth - 1 ] && rootFrom key p (leafHash k h) = root
-        | _ -> false
+    let creationOk (k: Pubkey) (h: byte[]) =
+        if k.Bytes = zeros && h = zeros then rootFrom key p zeros = root
+        else k <> key && List.forall (fun i -> keyBit k i = keyBit key i) [ 0 .. depth - 1 ] && rootFrom key p (leafHash k h) = root
 
-    match claim, p.Type with
-    | Absent, Creation -> creationOk ()
+    match claim, p.Body with
+    | Absent, Creation(k, h)
+    | Replaceable, Creation(k, h) -> creationOk k h
     | Holds v, Existing -> rootFrom key p (leafHash key v) = root
-    | Replaceable, Creation -> creationOk ()
-    | Replaceable, Updating -> rootFrom key p (leafHash key p.ExistingLeafHash.Value) = root
+    | Replaceable, Updating h -> rootFrom key p (leafHash key h) = root
     | _ -> false
 
 /// A pluggable verifier: key, claim, state root of the proof's slot, proof -> valid?
@@ -191,10 +181,10 @@ let prove (entries: (Pubkey * byte[]) list) (key: Pubkey) (slot: uint64) : Proof
 
     let found, siblings = walk entries 0 Map.empty
 
-    match found with
-    | [ k, _ ] when k = key ->
-        { Type = Existing; Slot = slot; Siblings = siblings; ExistingLeafHash = None; ExistingLeafKey = None }
-    | [ k, v ] ->
-        { Type = Creation; Slot = slot; Siblings = siblings; ExistingLeafHash = Some v; ExistingLeafKey = Some k }
-    | _ ->
-        { Type = Creation; Slot = slot; Siblings = siblings; ExistingLeafHash = Some zeros; ExistingLeafKey = Some(Pubkey zeros) }
+    let body =
+        match found with
+        | [ k, _ ] when k = key -> Existing
+        | [ k, v ] -> Creation(k, v)
+        | _ -> Creation(Pubkey zeros, zeros)
+
+    { Body = body; Slot = slot; Siblings = siblings }

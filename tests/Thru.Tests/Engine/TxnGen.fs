@@ -113,7 +113,7 @@ let private proofOf (k: Pubkey) (slot: uint64) = StateProof.serialize (StateProo
 let private updatingProof (k: Pubkey) =
     let p = StateProof.prove trie k 1000UL
     let v = trie |> List.find (fun (x, _) -> x = k) |> snd
-    StateProof.serialize { p with Type = StateProof.Updating; ExistingLeafHash = Some v; ExistingLeafKey = None }
+    StateProof.serialize { p with Body = StateProof.Updating v }
 
 let private corrupt (b: byte[]) = Array.updateAt (b.Length - 1) (b[b.Length - 1] ^^^ 0x5Auy) b
 
@@ -812,7 +812,7 @@ let private feePayerProof (payer: Pubkey) (slot: uint64) = StateProof.serialize 
 
 let private updatingProofBytes () =
     let p = StateProof.prove trie payerInTrie 1000UL
-    StateProof.serialize { p with Type = StateProof.Updating; ExistingLeafHash = Some(Array.zeroCreate 32) }
+    StateProof.serialize { p with Body = StateProof.Updating(Array.zeroCreate 32) }
 
 /// One damaged or refused transaction.
 let genBadTxn (verifier: string) : Gen<GenTxn> =
