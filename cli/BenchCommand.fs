@@ -81,11 +81,109 @@ let rawRows (target: float) : Row list =
           yield row k.Name "unicorn (counting hook)" (calibrate target 10_000 (unicornRaw true k)) ""
           yield row k.Name "model (raw)" (calibrate (min target 1.0) 100 (modelRaw k)) "" ]
 
+// ---- Thru mode: metered kernels and transactions ----
+
+open Thru.Model.Runtime
+
+let private keyOf (n: byte) = Pubkey(Array.init 32 (fun i -> if i = 0 then n else byte i))
+let private payerKey, programKey, fromKey, toKey = keyOf 1uy, keyOf 2uy, keyOf 3uy, keyOf 4uy
+let private acceptAll: Crypto.Verifier = fun _ _ _ -> true
+
+let private blocks: Memory.Layout.BlockContext list =
+    [ for k in 0UL .. 599UL ->
+          { Slot = 1000UL - k; BlockTime = 0UL; BlockPrice = 1UL; StateRoot = Array.zeroCreate 32
+            BlockHash = Array.zeroCreate 32; BlockProducer = Array.zeroCreate 32; WeightSlot = 0UL } ]
+
+let private header (computeUnits: uint32) : Transaction.Header =
+    { Version = 1uy; Flags = 0uy; ReadWriteCount = 0; ReadOnlyCount = 0; InstrDataSize = 0; ComputeUnits = computeUnits
+      StateUnits = 100us; MemoryUnits = 64us; Fee = 1UL; Nonce = 0UL; StartSlot = 1000UL; ExpiryAfter = 100u; ChainId = 1us
+      Padding = 0us; FeePayer = payerKey; Program = programKey }
+
+/// A world whose program is `image`, with two accounts for transfers, and a transaction running it
+/// (signed by `sign`, verified with `verify`).
+let private transaction (image: byte[]) (rw: Pubkey list) (instr: byte[]) (computeUnits: uint32) (sign: byte[] -> byte[]) (verify: Crypto.Verifier) =
+    let program = { Account.create Pubkey.zero 0UL image with Meta = { AccountMeta.create Pubkey.zero with Flags = AccountFlags.program; DataSize = uint32 image.Length } }
+
+    let env: Execution.Environment =
+        { Profile = Decisions.Profile.defaults
+          State = Map [ payerKey, Account.create Pubkey.zero 1_000_000_000UL [||]; programKey, program
+                        fromKey, Account.create programKey 1_000_000UL [||]; toKey, Account.create Pubkey.zero 0UL [||] ]
+          Blocks = blocks
+          Verify = verify
+          VerifyProof = StateProof.merkleVerifier }
+
+    let body = Transaction.body (header computeUnits) rw [] instr None None
+    env, Array.append body (sign (Crypto.transactionMessage body))
+
+let private unsigned (_: byte[]) = Array.zeroCreate<byte> 64
+
+let engineThru (k: Kernel) iterations =
+    let env, wire = transaction (Kernels.executable k iterations) [] [||] System.UInt32.MaxValue unsigned acceptAll
+    let engineEnv = TxnFixture.engineEnvironment env
+    time (fun () -> (Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan wire)).Instructions)
+
+let modelThru (k: Kernel) iterations =
+    let env, wire = transaction (Kernels.executable k iterations) [] [||] System.UInt32.MaxValue unsigned acceptAll
+    time (fun () -> (Execution.execute env wire).Instructions)
+
+/// Transactions per second of the transfer program for `seconds`, and the engine's peak host
+/// pages of one transaction. `signed`: a real Ed25519 signature verified by libsodium.
+let transfers (engine: bool) (signed: bool) (seconds: float) =
+    let seed = Array.create 32 7uy
+    let sign, verify =
+        if signed then
+            (fun (m: byte[]) -> Thru.Interop.Sodium.Sign(seed, m)), (fun (k: Pubkey) (m: byte[]) (s: byte[]) -> Thru.Interop.Sodium.Verify(k.Bytes, m, s))
+        else unsigned, acceptAll
+
+    let payer = if signed then Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed seed) else payerKey
+    let env, wire = transaction Kernels.transferProgram [ fromKey; toKey ] (Bits.toLE 8 5UL) 100_000u sign verify
+    let env, wire =
+        if signed then
+            let env = { env with State = env.State.Remove(payerKey).Add(payer, Account.create Pubkey.zero 1_000_000_000UL [||]) }
+            let body = Transaction.body { header 100_000u with FeePayer = payer } [ fromKey; toKey ] [] (Bits.toLE 8 5UL) None None
+            env, Array.append body (sign (Crypto.transactionMessage body))
+        else env, wire
+
+    let engineEnv = TxnFixture.engineEnvironment env
+    let once () =
+        if engine then
+            let r = Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan wire)
+            if r.VmError <> 0 then failwithf "the transfer failed on the engine: %d" r.VmError
+            r.PeakHostPages
+        else
+            let r = Execution.execute env wire
+            if r.VmError <> 0 then failwithf "the transfer failed on the model: %d" r.VmError
+            0L
+
+    let pages = once ()
+    let sw = Stopwatch.StartNew()
+    let mutable n = 0
+    while sw.Elapsed.TotalSeconds < seconds do
+        once () |> ignore
+        n <- n + 1
+    float n / sw.Elapsed.TotalSeconds, pages
+
+let thruRows (target: float) : Row list =
+    [ for k in Kernels.all do
+          yield row k.Name "engine (Thru, metered)" (calibrate target 100_000 (engineThru k)) ""
+          yield row k.Name "model (Thru, metered)" (calibrate (min target 1.0) 100 (modelThru k)) "" ]
+
+let transferRows (seconds: float) : Row list =
+    let proc = Process.GetCurrentProcess()
+    let rate engine signed = transfers engine signed seconds
+
+    [ let tps, pages = rate true false
+      proc.Refresh()
+      yield { Kernel = "transfer"; Engine = "engine"; Mips = None; Tps = Some tps; Note = sprintf "%d host pages per tx; process peak %d MiB" pages (proc.PeakWorkingSet64 / 1048576L) }
+      yield { Kernel = "transfer"; Engine = "model"; Mips = None; Tps = Some(fst (rate false false)); Note = "" }
+      yield { Kernel = "transfer (Ed25519)"; Engine = "engine"; Mips = None; Tps = Some(fst (rate true true)); Note = "signature verified by libsodium" }
+      yield { Kernel = "transfer (Ed25519)"; Engine = "model"; Mips = None; Tps = Some(fst (rate false true)); Note = "signature verified by libsodium" } ]
+
 let private render (rows: Row list) =
     let table = Table()
     table.AddColumns("kernel", "engine", "M instr/s", "tx/s", "×model", "note") |> ignore
 
-    let modelOf kernel = rows |> List.tryFind (fun r -> r.Kernel = kernel && r.Engine.StartsWith "model") |> Option.bind (fun r -> r.Mips)
+    let modelOf kernel = rows |> List.tryFind (fun r -> r.Kernel = kernel && r.Engine.StartsWith "model (raw") |> Option.bind (fun r -> r.Mips)
 
     for r in rows do
         let ratio =
@@ -103,6 +201,8 @@ let private render (rows: Row list) =
         )
         |> ignore
 
+    // Redirected output has no terminal width; keep rows on one line.
+    if System.Console.IsOutputRedirected then AnsiConsole.Profile.Width <- 140
     AnsiConsole.Write table
 
 let run (args: ParseResults<BenchArgs>) : int =
@@ -111,7 +211,9 @@ let run (args: ParseResults<BenchArgs>) : int =
     if target <= 0.0 || target > 60.0 then
         Common.fail "--seconds: %g is not between 0 and 60" target
 
-    let rows = rawRows target
+    let rows =
+        let byKernel = (rawRows target @ thruRows target) |> List.groupBy (fun r -> r.Kernel) |> List.collect snd
+        byKernel @ transferRows target
 
     if args.Contains BenchArgs.Json then
         rows

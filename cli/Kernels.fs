@@ -73,3 +73,12 @@ let all = [ alu; memory; branchy ]
 
 /// A Thru executable of a kernel.
 let executable (k: Kernel) (iterations: int) = Executable.build (k.Code ThruMode iterations)
+
+/// The transfer program of the transactions/s benchmark: moves the u64 amount in its instruction
+/// data from account 2 to account 3 and exits with the syscall's result (9 instructions).
+let transferProgram =
+    Executable.build (
+        enc
+            [ Full(Load(LD, a2, a0, 0L)); imm ADDI a0 0 2L; imm ADDI a1 0 3L; imm ADDI a7 0 3L; Full ECALL
+              imm ADDI a1 0 0L; imm ADDI a7 0 11L; Full ECALL ]
+    )

@@ -33,6 +33,10 @@ internal enum Exit : byte
 /// operations 16-bit instructions decode to) one, as constants: loading the slot's length to find the next slot put a
 /// load on the chain from one instruction to the next and cost about 40% of the ALU loop's speed. Control transfers,
 /// which may be either length, still read <c>Len</c>.</para>
+/// <para><b>Tiering.</b> <see cref="HotBlocks"/> is <see cref="Blocks"/> plus a hotness count per block entry
+/// (<see cref="Slot.Heat"/>): a block entered often enough, or already compiled, makes the loop leave before paying for
+/// it, with pc at it, so that the dispatcher runs it compiled (<see cref="BlockCompiler"/>). Leaving at a block boundary
+/// is unobservable: the dispatcher goes on from there exactly as the loop would.</para>
 /// <para><b>x0.</b> The decoder sends writes to x0 into x32, a scratch register; x0 is never written.</para>
 /// <para><b>Safety.</b> Every slot index stays inside the page's array: sequential steps end at the two PageEnd
 /// sentinels, in-page branch targets were checked by the decoder (Aux = 1), other targets go through the code TLB.
@@ -49,6 +53,10 @@ internal static unsafe class Interpreter
     /// <summary>Pay per instruction (the budget runs out in this block).</summary>
     internal struct Steps : IMode;
 
+    /// <summary>Pay per block, and count block entries for the compiled tier: leave at a block whose
+    /// <see cref="Slot.Heat"/> is 0 (hot, or compiled), so that the dispatcher runs its compiled code.</summary>
+    internal struct HotBlocks : IMode;
+
     private const ulong TlbMask = Machine.TlbEntries - 1;
     private const ulong CodeTlbMask = Machine.CodeTlbEntries - 1;
 
@@ -61,6 +69,7 @@ internal static unsafe class Interpreter
         where TMode : struct, IMode
     {
         bool stepping = typeof(TMode) == typeof(Steps);
+        bool counting = typeof(TMode) == typeof(HotBlocks);
         ulong* x = st->X;
         TlbEntry* tlb = st->Tlb;
         Slot* s = st->Entry;
@@ -108,7 +117,7 @@ internal static unsafe class Interpreter
                     goto Fault;
                 case Op.FetchFault:
                     fault = (FaultKind)s->Aux;
-                    st->FaultAddress = PcOf(s, slots0, pageAddress) + (s->Spare != 0 ? 2UL : 0UL);
+                    st->FaultAddress = PcOf(s, slots0, pageAddress) + (s->Rs1 != 0 ? 2UL : 0UL);
                     st->FaultSize = 2;
                     st->FaultAccess = Access.Fetch;
                     goto Fault;
@@ -435,6 +444,17 @@ internal static unsafe class Interpreter
         Enter:
             if (!stepping)
             {
+                if (counting)
+                {
+                    if (s->Heat == 0)
+                    {
+                        exit = Exit.Continue; // nothing of this block is paid yet
+                        goto Leave;
+                    }
+
+                    s->Heat--;
+                }
+
                 if (budget < s->SuffixCost)
                 {
                     exit = Exit.Continue;

@@ -103,6 +103,8 @@ internal sealed unsafe class CodePage
     public readonly Slot* SlotArray;
     /// <summary>A decoded 32-bit instruction at offset 0xFFE reads the next page: that page is watched too.</summary>
     public bool Straddles;
+    /// <summary>The compiled tier's code, by entry slot (made on the first compilation in the page; dropped with the slots).</summary>
+    public CompiledCode?[]? Compiled;
 
     public CodePage(ulong pageAddress)
     {
@@ -121,6 +123,7 @@ internal sealed unsafe class CodePage
         }
 
         Straddles = false;
+        Compiled = null;
     }
 
     public void Free() => NativeMemory.Free(SlotArray);
@@ -135,6 +138,12 @@ internal sealed unsafe class CodePage
 /// needed, and enters the hot loop (<see cref="Interpreter"/>), which runs until something it cannot handle
 /// locally: a stop (ecall, ebreak, fault, limit), a jump to a page missing from the code TLB, an undecoded slot,
 /// the end of a page, or a store into decoded code.</para>
+/// <para>Compiled tier (<see cref="EngineOptions.Compile"/>): every decoded slot starts with <see cref="Slot.Heat"/> at
+/// the hot threshold; the dispatcher and the interpreter count block entries down, and at 0 the dispatcher compiles the
+/// region entered there (<see cref="BlockCompiler"/>) and from then on runs it compiled whenever the budget covers the
+/// entry block (as the interpreter's block mode requires); otherwise the interpreter steps. Compiled code belongs to its
+/// code page and is dropped with the page's slots (self-modifying stores, <see cref="InvalidatePage"/>, the cache
+/// limit). A machine compiles at most <see cref="EngineOptions.MaxCompiledInstructions"/> guest instructions.</para>
 /// <para>Self-modifying code: a page with decoded slots (and the page after one whose last slot straddles into
 /// it) is <i>watched</i>: its write-TLB entry is never installed, so every store to it takes the slow path, which
 /// writes, marks the page dirty, and makes the hot loop leave after the store. The dispatcher then clears the
@@ -155,9 +164,19 @@ public sealed unsafe class Machine : IDisposable
     private CodeCache code = new();
     private Dictionary<ulong, CodePage> codePages;
     private readonly List<ulong> dirtyPages = new();
+    private readonly bool tiered;
+    private readonly byte hotThreshold;
+    private readonly int maxCompiledInstructions;
+    private int compiledInstructions;
+    /// <summary>The page of the last dispatch (a dictionary lookup saved when the pc stays in it).</summary>
+    private CodePage? lastPage;
 
-    public Machine(AddressSpace space, CostModel costModel)
+    public Machine(AddressSpace space, CostModel costModel, EngineOptions? options = null)
     {
+        options ??= EngineOptions.Current;
+        tiered = options.Compile;
+        hotThreshold = (byte)Math.Clamp(options.HotThreshold, 0, 254);
+        maxCompiledInstructions = Math.Max(0, options.MaxCompiledInstructions);
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("the engine needs a little-endian host");
@@ -214,9 +233,13 @@ public sealed unsafe class Machine : IDisposable
     {
         code = cache;
         codePages = cache.Pages;
+        lastPage = null;
         dirtyPages.Clear();
         FlushCodeTlb();
     }
+
+    /// <summary>Guest instructions compiled so far (every region counts).</summary>
+    internal int CompiledInstructions => compiledInstructions;
 
     /// <summary>Forgets every data translation (Thru mode: after a syscall changed permissions, extents or pages).</summary>
     internal void FlushDataTlb() => FlushTlb();
@@ -259,7 +282,13 @@ public sealed unsafe class Machine : IDisposable
             }
 
             ulong pc = st->Pc;
-            CodePage? page = FindCodePage(pc & ~0xFFFUL, out FaultKind fetchFault);
+            CodePage? page = lastPage;
+            FaultKind fetchFault = FaultKind.None;
+            if (page == null || page.PageAddress != (pc & ~0xFFFUL))
+            {
+                page = lastPage = FindCodePage(pc & ~0xFFFUL, out fetchFault);
+            }
+
             if (page == null || (pc & 1) != 0)
             {
                 st->Fault = space.Classify(pc, 2, Access.Fetch, fetchFault);
@@ -275,18 +304,35 @@ public sealed unsafe class Machine : IDisposable
                 return StopReason.Fault;
             }
 
-            Slot* s = page.SlotArray + ((pc & 0xFFF) >> 1);
+            int index = (int)((pc & 0xFFF) >> 1);
+            Slot* s = page.SlotArray + index;
             if (s->Op == Op.Undecoded)
             {
-                DecodeBlock(page, (int)((pc & 0xFFF) >> 1));
+                DecodeBlock(page, index);
             }
 
             st->Entry = s;
             st->Slots0 = page.SlotArray;
             st->PageAddress = page.PageAddress;
-            Exit exit = st->Budget >= s->SuffixCost
-                ? Interpreter.Run<Interpreter.Blocks>(this, st)
-                : Interpreter.Run<Interpreter.Steps>(this, st);
+            Exit exit;
+            if (st->Budget < s->SuffixCost)
+            {
+                exit = Interpreter.Run<Interpreter.Steps>(this, st);
+            }
+            else if (!tiered)
+            {
+                exit = Interpreter.Run<Interpreter.Blocks>(this, st);
+            }
+            else if (s->Heat != 0)
+            {
+                s->Heat--;
+                exit = Interpreter.Run<Interpreter.HotBlocks>(this, st);
+            }
+            else
+            {
+                CompiledCode? compiled = page.Compiled?[index] ?? Compile(page, index);
+                exit = compiled != null ? compiled(this, st) : Interpreter.Run<Interpreter.HotBlocks>(this, st);
+            }
 
             switch (exit)
             {
@@ -302,6 +348,30 @@ public sealed unsafe class Machine : IDisposable
                     return StopReason.Limit;
             }
         }
+    }
+
+    // ---------------------------------------------------------------- compiled tier
+
+    /// <summary>
+    /// Compiles the region entered at slot <paramref name="index"/>; null (and the entry counts down again from the
+    /// threshold) when the machine's compile allowance is spent or the entry block is too long.
+    /// </summary>
+    private CompiledCode? Compile(CodePage page, int index)
+    {
+        CompiledCode? compiled = null;
+        if (compiledInstructions < maxCompiledInstructions)
+        {
+            compiled = BlockCompiler.Compile(page, index, out int instructions);
+            if (compiled != null)
+            {
+                compiledInstructions += instructions;
+                (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
+                return compiled;
+            }
+        }
+
+        page.SlotArray[index].Heat = 254; // try again much later (the allowance does not come back: only the block check)
+        return compiled;
     }
 
     // ---------------------------------------------------------------- code cache
@@ -336,6 +406,7 @@ public sealed unsafe class Machine : IDisposable
 
     private void DropCodeCache()
     {
+        lastPage = null;
         code.Free();
         FlushCodeTlb();
     }
@@ -383,6 +454,7 @@ public sealed unsafe class Machine : IDisposable
         while (i < CodePage.Slots && slots[i].Op == Op.Undecoded)
         {
             DecodeSlot(page, host, limit, i, ref slots[i]);
+            slots[i].Heat = hotThreshold;
             chain[n++] = (short)i;
             if (OpInfo.EndsBlock(slots[i].Op))
             {
@@ -433,7 +505,7 @@ public sealed unsafe class Machine : IDisposable
                         {
                             if (offset + 4 > limit)
                             {
-                                s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 2, Spare = 1 };
+                                s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 2, Rs1 = 1 };
                                 break;
                             }
 
@@ -451,7 +523,7 @@ public sealed unsafe class Machine : IDisposable
 
                             if (f != FaultKind.None)
                             {
-                                s = new Slot { Op = Op.FetchFault, Aux = (byte)f, Len = 2, Spare = 1 };
+                                s = new Slot { Op = Op.FetchFault, Aux = (byte)f, Len = 2, Rs1 = 1 };
                                 break;
                             }
 

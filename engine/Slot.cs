@@ -20,6 +20,7 @@ internal struct Slot
     public Op Op;
     /// <summary>Destination register; 32 (the scratch register) when the instruction names x0.</summary>
     public byte Rd;
+    /// <summary>Source register 1. FetchFault: 1 when the second parcel of a 32-bit instruction could not be fetched (the fault is at pc + 2).</summary>
     public byte Rs1;
     public byte Rs2;
     /// <summary>The immediate, sign-extended on use (every RV64 immediate fits 32 bits).</summary>
@@ -30,8 +31,12 @@ internal struct Slot
     public byte Cost;
     /// <summary>Branches and JAL: 1 when the target lies in the same page. FetchFault: the fault kind.</summary>
     public byte Aux;
-    /// <summary>FetchFault: 1 when the second parcel of a 32-bit instruction could not be fetched (the fault is at pc + 2).</summary>
-    public byte Spare;
+    /// <summary>
+    /// The compiled tier's hotness counter of the block entered at this slot (<see cref="BlockCompiler"/>): set to the
+    /// machine's threshold when the slot is decoded, decremented at each interpreted entry; at 0 the interpreter leaves
+    /// to the dispatcher, which runs (or compiles) the block's compiled code. Unused when the tier is off.
+    /// </summary>
+    public byte Heat;
     public ushort SuffixCount;
     public ushort SuffixCost;
 }

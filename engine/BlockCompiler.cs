@@ -1,0 +1,831 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Reflection;
+using System.Reflection.Emit;
+
+namespace Thru.Engine;
+
+/// <summary>A compiled region: runs from its entry block like <see cref="Interpreter.Run{TMode}"/> in block mode.</summary>
+internal unsafe delegate Exit CompiledCode(Machine machine, State* st);
+
+/// <summary>
+/// The compiled tier: turns a region of pre-decoded blocks of one code page into a .NET method (a
+/// <see cref="DynamicMethod"/>), which the JIT compiles to machine code.
+/// </summary>
+/// <remarks>
+/// <para><b>Region.</b> The entry block and the decoded blocks it reaches inside its page by fall-through, branches and
+/// JAL (breadth first, at most <see cref="MaxRegionInstructions"/> instructions and <see cref="MaxRegionBlocks"/>
+/// blocks). A block is what the interpreter calls one: from a slot to the next terminator or the page end, so a slot
+/// entered from two places may be compiled in two blocks. Jumps between blocks of the region are IL branches; a loop
+/// in a page stays in one method. Any other transfer (JALR, another page, an undecoded or uncompiled target) leaves
+/// with the pc and <see cref="Exit.Continue"/>, and the dispatcher goes on.</para>
+/// <para><b>Registers.</b> The guest registers the region names live in locals (the JIT keeps them in host registers):
+/// loaded at entry, stored back at every exit (those it writes). Only loads and stores call out (on a TLB miss), and
+/// those calls touch no register; every exit, fault or not, goes through the write-back, so the state at a fault is
+/// exactly the interpreter's. x0 reads as the constant 0; writes to x0 are dropped.</para>
+/// <para><b>Metering.</b> Exactly the interpreter's block mode: on entering a block, <c>budget &lt; SuffixCost</c>
+/// leaves (pc at the block, nothing paid; the dispatcher then steps it), else the whole block is paid; a stop (ecall,
+/// ebreak, fault) refunds the suffix of the stopping instruction and leaves its cost in StopCost; a store into decoded
+/// code leaves after the store and refunds the rest of the block. The costs are constants of the slots.</para>
+/// <para><b>Memory.</b> Every access is the interpreter's: the inline TLB check (tag = page and alignment), the
+/// machine's slow path on a miss. No other memory is touched but the machine's State.</para>
+/// <para><b>Safety of the IL.</b> Register numbers come from the decoder (0..32), shift amounts are masked or
+/// immediates below 64, division goes through <see cref="Alu"/> (never traps), and the method has no exception
+/// handling: it cannot throw.</para>
+/// </remarks>
+internal static unsafe class BlockCompiler
+{
+    /// <summary>Guest instructions per region (the entry block alone may use them all).</summary>
+    public const int MaxRegionInstructions = 256;
+    public const int MaxRegionBlocks = 48;
+
+    private static readonly int OffPc, OffBudget, OffCount, OffFault, OffFaultAddress, OffFaultSize, OffFaultAccess, OffStopCost, OffLoaded, OffTlb;
+
+    private static readonly MethodInfo LoadSlow = typeof(Machine).GetMethod(nameof(Machine.LoadSlow), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo StoreSlow = typeof(Machine).GetMethod(nameof(Machine.StoreSlow), BindingFlags.Instance | BindingFlags.NonPublic)!;
+    private static readonly Type[] Parameters = [typeof(Machine), typeof(State*)];
+
+    static BlockCompiler()
+    {
+        State s;
+        byte* b = (byte*)&s;
+        OffPc = (int)((byte*)&s.Pc - b);
+        OffBudget = (int)((byte*)&s.Budget - b);
+        OffCount = (int)((byte*)&s.Count - b);
+        OffFault = (int)((byte*)&s.Fault - b);
+        OffFaultAddress = (int)((byte*)&s.FaultAddress - b);
+        OffFaultSize = (int)((byte*)&s.FaultSize - b);
+        OffFaultAccess = (int)((byte*)&s.FaultAccess - b);
+        OffStopCost = (int)((byte*)&s.StopCost - b);
+        OffLoaded = (int)((byte*)&s.Loaded - b);
+        OffTlb = (int)((byte*)&s.Tlb - b);
+    }
+
+    /// <summary>
+    /// The decoded blocks of the region entered at <paramref name="entry"/>, entry first; null when the entry block
+    /// alone is longer than <see cref="MaxRegionInstructions"/>.
+    /// </summary>
+    public static List<int>? Region(Slot* slots, int entry, out int instructions)
+    {
+        var blocks = new List<int>();
+        var seen = new HashSet<int>();
+        var queue = new Queue<int>();
+        queue.Enqueue(entry);
+        seen.Add(entry);
+        instructions = 0;
+        while (queue.Count > 0 && blocks.Count < MaxRegionBlocks)
+        {
+            int b = queue.Dequeue();
+            int n = 0;
+            int i = b;
+            while (true)
+            {
+                Op op = slots[i].Op;
+                if (op is Op.Undecoded or Op.PageEnd)
+                {
+                    break;
+                }
+
+                n++;
+                if (OpInfo.EndsBlock(op))
+                {
+                    break;
+                }
+
+                i += slots[i].Len;
+            }
+
+            if (instructions + n > MaxRegionInstructions)
+            {
+                if (blocks.Count == 0)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            blocks.Add(b);
+            instructions += n;
+            Slot* t = slots + i; // the terminator (or the pseudo-operation that ends the block)
+            void Follow(int target)
+            {
+                if (target >= 0 && target < CodePage.Slots && slots[target].Op != Op.Undecoded && seen.Add(target))
+                {
+                    queue.Enqueue(target);
+                }
+            }
+
+            switch (t->Op)
+            {
+                case Op.Beq or Op.Bne or Op.Blt or Op.Bge or Op.Bltu or Op.Bgeu:
+                    if (t->Aux != 0)
+                    {
+                        Follow(i + (t->Imm >> 1));
+                    }
+
+                    Follow(i + t->Len);
+                    break;
+                case Op.Jal:
+                    if (t->Aux != 0)
+                    {
+                        Follow(i + (t->Imm >> 1));
+                    }
+
+                    break;
+            }
+        }
+
+        return blocks;
+    }
+
+    /// <summary>Compiles the region entered at slot <paramref name="entry"/> of <paramref name="page"/>; null when it cannot.</summary>
+    public static CompiledCode? Compile(CodePage page, int entry, out int instructions)
+    {
+        List<int>? blocks = Region(page.SlotArray, entry, out instructions);
+        if (blocks == null)
+        {
+            return null;
+        }
+
+        var method = new DynamicMethod($"guest_{page.PageAddress + (ulong)(2 * entry):x}", typeof(Exit), Parameters, typeof(Machine).Module, skipVisibility: true);
+        new Emitter(method.GetILGenerator(), page, blocks).Emit();
+        return (CompiledCode)method.CreateDelegate(typeof(CompiledCode));
+    }
+
+    private sealed class Emitter
+    {
+        private readonly ILGenerator il;
+        private readonly Slot* slots;
+        private readonly ulong pageAddress;
+        private readonly List<int> blocks;
+        private readonly Dictionary<int, Label> blockLabels = new();
+        private readonly LocalBuilder?[] regs = new LocalBuilder?[32];
+        private readonly bool[] written = new bool[32];
+        private readonly List<Action> cold = new();
+        private readonly LocalBuilder budget, count, tlb, address, entry, result, exitPc, exitKind;
+        private readonly Label exit;
+
+        public Emitter(ILGenerator il, CodePage page, List<int> blocks)
+        {
+            this.il = il;
+            slots = page.SlotArray;
+            pageAddress = page.PageAddress;
+            this.blocks = blocks;
+            budget = il.DeclareLocal(typeof(long));
+            count = il.DeclareLocal(typeof(long));
+            tlb = il.DeclareLocal(typeof(nint));
+            address = il.DeclareLocal(typeof(ulong));
+            entry = il.DeclareLocal(typeof(nint));
+            result = il.DeclareLocal(typeof(int));
+            exitPc = il.DeclareLocal(typeof(ulong));
+            exitKind = il.DeclareLocal(typeof(int));
+            exit = il.DefineLabel();
+            foreach (int b in blocks)
+            {
+                blockLabels[b] = il.DefineLabel();
+            }
+        }
+
+        private ulong PcOf(int index) => pageAddress + (ulong)(2 * index);
+
+        // ------------------------------------------------------------ state and registers
+
+        private void StatePointer(int offset)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            if (offset != 0)
+            {
+                il.Emit(OpCodes.Ldc_I4, offset);
+                il.Emit(OpCodes.Add);
+            }
+        }
+
+        /// <summary>Pushes register r (x0: the constant 0).</summary>
+        private void Get(int r)
+        {
+            if (r == 0)
+            {
+                il.Emit(OpCodes.Ldc_I8, 0L);
+            }
+            else
+            {
+                il.Emit(OpCodes.Ldloc, regs[r]!);
+            }
+        }
+
+        /// <summary>Pops the value into register rd (the scratch register 32: dropped).</summary>
+        private void Set(int rd)
+        {
+            if (rd is > 0 and < 32)
+            {
+                il.Emit(OpCodes.Stloc, regs[rd]!);
+            }
+            else
+            {
+                il.Emit(OpCodes.Pop);
+            }
+        }
+
+        private void Const(long v) => il.Emit(OpCodes.Ldc_I8, v);
+
+        private void AddTo(LocalBuilder local, long delta)
+        {
+            if (delta != 0)
+            {
+                il.Emit(OpCodes.Ldloc, local);
+                Const(delta);
+                il.Emit(OpCodes.Add);
+                il.Emit(OpCodes.Stloc, local);
+            }
+        }
+
+        /// <summary>Leaves the region: refunds, sets the pc, and goes to the write-back.</summary>
+        private void Leave(ulong pc, Exit kind, int refundCost = 0, int refundCount = 0)
+        {
+            AddTo(budget, refundCost);
+            AddTo(count, -refundCount);
+            Const((long)pc);
+            il.Emit(OpCodes.Stloc, exitPc);
+            il.Emit(OpCodes.Ldc_I4, (int)kind);
+            il.Emit(OpCodes.Stloc, exitKind);
+            il.Emit(OpCodes.Br, exit);
+        }
+
+        /// <summary>A fault at the instruction in slot <paramref name="index"/>: State.Fault from the int on the stack.</summary>
+        private void FaultFromStack(int index)
+        {
+            Slot* s = slots + index;
+            il.Emit(OpCodes.Stloc, result);
+            StatePointer(OffFault);
+            il.Emit(OpCodes.Ldloc, result);
+            il.Emit(OpCodes.Stind_I1);
+            StopCost(s->Cost);
+            Leave(PcOf(index), Exit.Fault, s->SuffixCost, s->SuffixCount);
+        }
+
+        private void StopCost(int cost)
+        {
+            StatePointer(OffStopCost);
+            il.Emit(OpCodes.Ldc_I4, cost);
+            il.Emit(OpCodes.Stind_I4);
+        }
+
+        /// <summary>Goes to the block at slot <paramref name="target"/>: a branch when it is in the region, else leave.</summary>
+        private void Goto(int target)
+        {
+            if (blockLabels.TryGetValue(target, out Label l))
+            {
+                il.Emit(OpCodes.Br, l);
+            }
+            else
+            {
+                Leave(PcOf(target), Exit.Continue);
+            }
+        }
+
+        // ------------------------------------------------------------ the method
+
+        public void Emit()
+        {
+            // Registers the region names: read (Rs1, Rs2) or written (Rd). FetchFault's Rs1 is a flag, harmlessly loaded.
+            bool[] used = new bool[32];
+            foreach (int b in blocks)
+            {
+                for (int i = b; ; i += slots[i].Len)
+                {
+                    Slot* s = slots + i;
+                    if (s->Op is Op.Undecoded or Op.PageEnd)
+                    {
+                        break;
+                    }
+
+                    if (s->Rs1 is > 0 and < 32) used[s->Rs1] = true;
+                    if (s->Rs2 is > 0 and < 32) used[s->Rs2] = true;
+                    if (s->Rd is > 0 and < 32) used[s->Rd] = written[s->Rd] = true;
+                    if (OpInfo.EndsBlock(s->Op))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            for (int r = 1; r < 32; r++)
+            {
+                if (used[r])
+                {
+                    regs[r] = il.DeclareLocal(typeof(ulong));
+                    StatePointer(8 * r);
+                    il.Emit(OpCodes.Ldind_I8);
+                    il.Emit(OpCodes.Stloc, regs[r]!);
+                }
+            }
+
+            StatePointer(OffBudget);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, budget);
+            StatePointer(OffCount);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, count);
+            StatePointer(OffTlb);
+            il.Emit(OpCodes.Ldind_I);
+            il.Emit(OpCodes.Stloc, tlb);
+
+            foreach (int b in blocks)
+            {
+                EmitBlock(b);
+            }
+
+            foreach (Action a in cold)
+            {
+                a();
+            }
+
+            // The write-back: every exit comes here.
+            il.MarkLabel(exit);
+            for (int r = 1; r < 32; r++)
+            {
+                if (written[r])
+                {
+                    StatePointer(8 * r);
+                    il.Emit(OpCodes.Ldloc, regs[r]!);
+                    il.Emit(OpCodes.Stind_I8);
+                }
+            }
+
+            StatePointer(OffBudget);
+            il.Emit(OpCodes.Ldloc, budget);
+            il.Emit(OpCodes.Stind_I8);
+            StatePointer(OffCount);
+            il.Emit(OpCodes.Ldloc, count);
+            il.Emit(OpCodes.Stind_I8);
+            StatePointer(OffPc);
+            il.Emit(OpCodes.Ldloc, exitPc);
+            il.Emit(OpCodes.Stind_I8);
+            il.Emit(OpCodes.Ldloc, exitKind);
+            il.Emit(OpCodes.Ret);
+        }
+
+        private void EmitBlock(int b)
+        {
+            il.MarkLabel(blockLabels[b]);
+            Slot* first = slots + b;
+
+            // Entering the block: pay for all of it, or leave (nothing paid) for the dispatcher to step it.
+            Label shortOfBudget = il.DefineLabel();
+            il.Emit(OpCodes.Ldloc, budget);
+            Const(first->SuffixCost);
+            il.Emit(OpCodes.Blt, shortOfBudget);
+            AddTo(budget, -first->SuffixCost);
+            AddTo(count, first->SuffixCount);
+            ulong blockPc = PcOf(b);
+            cold.Add(() =>
+            {
+                il.MarkLabel(shortOfBudget);
+                Leave(blockPc, Exit.Continue);
+            });
+
+            for (int i = b; ; i += slots[i].Len)
+            {
+                if (!EmitInstruction(i))
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Emits the instruction in slot <paramref name="i"/>; false when it ends the block.</summary>
+        private bool EmitInstruction(int i)
+        {
+            Slot* s = slots + i;
+            ulong pc = PcOf(i);
+            int rd = s->Rd, rs1 = s->Rs1, rs2 = s->Rs2;
+            long imm = s->Imm;
+            switch (s->Op)
+            {
+                // ---- pseudo-operations and stops
+                case Op.Undecoded:
+                case Op.PageEnd:
+                    Leave(pc, Exit.Continue, s->SuffixCost, s->SuffixCount);
+                    return false;
+                case Op.Illegal:
+                    il.Emit(OpCodes.Ldc_I4, (int)FaultKind.IllegalInstruction);
+                    FaultFromStack(i);
+                    return false;
+                case Op.FetchFault:
+                    StatePointer(OffFaultAddress);
+                    Const((long)(pc + (s->Rs1 != 0 ? 2UL : 0UL)));
+                    il.Emit(OpCodes.Stind_I8);
+                    StatePointer(OffFaultSize);
+                    il.Emit(OpCodes.Ldc_I4_2);
+                    il.Emit(OpCodes.Stind_I4);
+                    StatePointer(OffFaultAccess);
+                    il.Emit(OpCodes.Ldc_I4, (int)Access.Fetch);
+                    il.Emit(OpCodes.Stind_I1);
+                    il.Emit(OpCodes.Ldc_I4, (int)s->Aux);
+                    FaultFromStack(i);
+                    return false;
+                case Op.Ecall:
+                    StopCost(s->Cost);
+                    Leave(pc, Exit.Ecall, s->SuffixCost, s->SuffixCount);
+                    return false;
+                case Op.Ebreak:
+                    StopCost(s->Cost);
+                    Leave(pc, Exit.Ebreak, s->SuffixCost, s->SuffixCount);
+                    return false;
+
+                // ---- control transfers
+                case Op.Jal:
+                    if (rd != Decoder.Scratch)
+                    {
+                        Const((long)(pc + (ulong)(2 * s->Len)));
+                        Set(rd);
+                    }
+
+                    if (s->Aux != 0)
+                    {
+                        Goto(i + (s->Imm >> 1));
+                    }
+                    else
+                    {
+                        Leave(pc + (ulong)imm, Exit.Continue);
+                    }
+
+                    return false;
+                case Op.Jalr:
+                    Get(rs1);
+                    Const(imm);
+                    il.Emit(OpCodes.Add);
+                    Const(~1L);
+                    il.Emit(OpCodes.And);
+                    il.Emit(OpCodes.Stloc, exitPc);
+                    if (rd != Decoder.Scratch)
+                    {
+                        Const((long)(pc + (ulong)(2 * s->Len)));
+                        Set(rd);
+                    }
+
+                    il.Emit(OpCodes.Ldc_I4, (int)Exit.Continue);
+                    il.Emit(OpCodes.Stloc, exitKind);
+                    il.Emit(OpCodes.Br, exit);
+                    return false;
+                case Op.Beq: Branch(i, OpCodes.Beq); return false;
+                case Op.Bne: Branch(i, OpCodes.Bne_Un); return false;
+                case Op.Blt: Branch(i, OpCodes.Blt); return false;
+                case Op.Bge: Branch(i, OpCodes.Bge); return false;
+                case Op.Bltu: Branch(i, OpCodes.Blt_Un); return false;
+                case Op.Bgeu: Branch(i, OpCodes.Bge_Un); return false;
+
+                // ---- loads and stores
+                case Op.Lb: Load(i, 1, OpCodes.Ldind_I1, OpCodes.Conv_I1, signed: true); return true;
+                case Op.Lbu: Load(i, 1, OpCodes.Ldind_U1, null, signed: false); return true;
+                case Op.Lh: Load(i, 2, OpCodes.Ldind_I2, OpCodes.Conv_I2, signed: true); return true;
+                case Op.Lhu: Load(i, 2, OpCodes.Ldind_U2, null, signed: false); return true;
+                case Op.Lw or Op.LwC: Load(i, 4, OpCodes.Ldind_I4, OpCodes.Conv_I4, signed: true); return true;
+                case Op.Lwu: Load(i, 4, OpCodes.Ldind_U4, null, signed: false); return true;
+                case Op.Ld or Op.LdC: Load(i, 8, OpCodes.Ldind_I8, null, signed: false); return true;
+                case Op.Sb: Store(i, 1, OpCodes.Stind_I1); return true;
+                case Op.Sh: Store(i, 2, OpCodes.Stind_I2); return true;
+                case Op.Sw or Op.SwC: Store(i, 4, OpCodes.Stind_I4); return true;
+                case Op.Sd or Op.SdC: Store(i, 8, OpCodes.Stind_I8); return true;
+
+                case Op.Nop or Op.NopC:
+                    return true;
+            }
+
+            if (rd == Decoder.Scratch)
+            {
+                return true; // a computation into x0 has no effect (the decoder makes most of them Nop already)
+            }
+
+            switch (s->Op)
+            {
+                // ---- moves, upper immediates
+                case Op.Li or Op.LiC: Const(imm); break;
+                case Op.Mv or Op.MvC: Get(rs2); break;
+                case Op.Auipc: Const((long)(pc + (ulong)imm)); break;
+
+                // ---- register-immediate
+                case Op.Addi or Op.AddiC: Get(rs1); Const(imm); il.Emit(OpCodes.Add); break;
+                case Op.Slti: Get(rs1); Const(imm); il.Emit(OpCodes.Clt); il.Emit(OpCodes.Conv_U8); break;
+                case Op.Sltiu: Get(rs1); Const(imm); il.Emit(OpCodes.Clt_Un); il.Emit(OpCodes.Conv_U8); break;
+                case Op.Xori: Get(rs1); Const(imm); il.Emit(OpCodes.Xor); break;
+                case Op.Ori: Get(rs1); Const(imm); il.Emit(OpCodes.Or); break;
+                case Op.Andi or Op.AndiC: Get(rs1); Const(imm); il.Emit(OpCodes.And); break;
+                case Op.Addiw or Op.AddiwC: Get(rs1); Const(imm); il.Emit(OpCodes.Add); Word(); break;
+                case Op.Slli or Op.SlliC: Get(rs1); Shift(imm); il.Emit(OpCodes.Shl); break;
+                case Op.Srli or Op.SrliC: Get(rs1); Shift(imm); il.Emit(OpCodes.Shr_Un); break;
+                case Op.Srai or Op.SraiC: Get(rs1); Shift(imm); il.Emit(OpCodes.Shr); break;
+                case Op.Slliw: Get(rs1); il.Emit(OpCodes.Conv_U4); Shift(imm); il.Emit(OpCodes.Shl); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Srliw: Get(rs1); il.Emit(OpCodes.Conv_U4); Shift(imm); il.Emit(OpCodes.Shr_Un); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Sraiw: Get(rs1); il.Emit(OpCodes.Conv_I4); Shift(imm); il.Emit(OpCodes.Shr); il.Emit(OpCodes.Conv_I8); break;
+                case Op.SlliUw: Get(rs1); il.Emit(OpCodes.Conv_U4); il.Emit(OpCodes.Conv_U8); Shift(imm); il.Emit(OpCodes.Shl); break;
+                case Op.Rori: Get(rs1); Shift(imm); Call(typeof(BitOperations), nameof(BitOperations.RotateRight), typeof(ulong), typeof(int)); break;
+                case Op.Roriw:
+                    Get(rs1); il.Emit(OpCodes.Conv_U4); Shift(imm);
+                    Call(typeof(BitOperations), nameof(BitOperations.RotateRight), typeof(uint), typeof(int));
+                    il.Emit(OpCodes.Conv_I8);
+                    break;
+                case Op.Bclri: Get(rs1); Const((long)~(1UL << (int)imm)); il.Emit(OpCodes.And); break;
+                case Op.Bseti: Get(rs1); Const((long)(1UL << (int)imm)); il.Emit(OpCodes.Or); break;
+                case Op.Binvi: Get(rs1); Const((long)(1UL << (int)imm)); il.Emit(OpCodes.Xor); break;
+                case Op.Bexti: Get(rs1); Shift(imm); il.Emit(OpCodes.Shr_Un); Const(1); il.Emit(OpCodes.And); break;
+
+                // ---- register-register
+                case Op.Add or Op.AddC: Binary(rs1, rs2, OpCodes.Add); break;
+                case Op.Sub or Op.SubC: Binary(rs1, rs2, OpCodes.Sub); break;
+                case Op.Xor or Op.XorC: Binary(rs1, rs2, OpCodes.Xor); break;
+                case Op.Or or Op.OrC: Binary(rs1, rs2, OpCodes.Or); break;
+                case Op.And or Op.AndC: Binary(rs1, rs2, OpCodes.And); break;
+                case Op.Sll: Get(rs1); Amount(rs2, 63); il.Emit(OpCodes.Shl); break;
+                case Op.Srl: Get(rs1); Amount(rs2, 63); il.Emit(OpCodes.Shr_Un); break;
+                case Op.Sra: Get(rs1); Amount(rs2, 63); il.Emit(OpCodes.Shr); break;
+                case Op.Slt: Binary(rs1, rs2, OpCodes.Clt); il.Emit(OpCodes.Conv_U8); break;
+                case Op.Sltu: Binary(rs1, rs2, OpCodes.Clt_Un); il.Emit(OpCodes.Conv_U8); break;
+                case Op.Addw or Op.AddwC: Binary(rs1, rs2, OpCodes.Add); Word(); break;
+                case Op.Subw or Op.SubwC: Binary(rs1, rs2, OpCodes.Sub); Word(); break;
+                case Op.Sllw: Get(rs1); il.Emit(OpCodes.Conv_U4); Amount(rs2, 31); il.Emit(OpCodes.Shl); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Srlw: Get(rs1); il.Emit(OpCodes.Conv_U4); Amount(rs2, 31); il.Emit(OpCodes.Shr_Un); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Sraw: Get(rs1); il.Emit(OpCodes.Conv_I4); Amount(rs2, 31); il.Emit(OpCodes.Shr); il.Emit(OpCodes.Conv_I8); break;
+
+                // ---- M
+                case Op.Mul: Binary(rs1, rs2, OpCodes.Mul); break;
+                case Op.Mulw: Binary(rs1, rs2, OpCodes.Mul); Word(); break;
+                case Op.Mulh: AluCall(nameof(Alu.Mulh), rs1, rs2); break;
+                case Op.Mulhsu: AluCall(nameof(Alu.Mulhsu), rs1, rs2); break;
+                case Op.Mulhu: AluCall(nameof(Alu.Mulhu), rs1, rs2); break;
+                case Op.Div: AluCall(nameof(Alu.Div), rs1, rs2); break;
+                case Op.Divu: AluCall(nameof(Alu.Divu), rs1, rs2); break;
+                case Op.Rem: AluCall(nameof(Alu.Rem), rs1, rs2); break;
+                case Op.Remu: AluCall(nameof(Alu.Remu), rs1, rs2); break;
+                case Op.Divw: AluCall(nameof(Alu.Divw), rs1, rs2); break;
+                case Op.Divuw: AluCall(nameof(Alu.Divuw), rs1, rs2); break;
+                case Op.Remw: AluCall(nameof(Alu.Remw), rs1, rs2); break;
+                case Op.Remuw: AluCall(nameof(Alu.Remuw), rs1, rs2); break;
+
+                // ---- Zba
+                case Op.Sh1add: Get(rs1); Shift(1); il.Emit(OpCodes.Shl); Get(rs2); il.Emit(OpCodes.Add); break;
+                case Op.Sh2add: Get(rs1); Shift(2); il.Emit(OpCodes.Shl); Get(rs2); il.Emit(OpCodes.Add); break;
+                case Op.Sh3add: Get(rs1); Shift(3); il.Emit(OpCodes.Shl); Get(rs2); il.Emit(OpCodes.Add); break;
+                case Op.AddUw: Unsigned32(rs1); Get(rs2); il.Emit(OpCodes.Add); break;
+                case Op.Sh1addUw: Unsigned32(rs1); Shift(1); il.Emit(OpCodes.Shl); Get(rs2); il.Emit(OpCodes.Add); break;
+                case Op.Sh2addUw: Unsigned32(rs1); Shift(2); il.Emit(OpCodes.Shl); Get(rs2); il.Emit(OpCodes.Add); break;
+                case Op.Sh3addUw: Unsigned32(rs1); Shift(3); il.Emit(OpCodes.Shl); Get(rs2); il.Emit(OpCodes.Add); break;
+
+                // ---- Zbb
+                case Op.Andn: Get(rs1); Get(rs2); il.Emit(OpCodes.Not); il.Emit(OpCodes.And); break;
+                case Op.Orn: Get(rs1); Get(rs2); il.Emit(OpCodes.Not); il.Emit(OpCodes.Or); break;
+                case Op.Xnor: Binary(rs1, rs2, OpCodes.Xor); il.Emit(OpCodes.Not); break;
+                case Op.Min: Get(rs1); Get(rs2); Call(typeof(Math), nameof(Math.Min), typeof(long), typeof(long)); break;
+                case Op.Minu: Get(rs1); Get(rs2); Call(typeof(Math), nameof(Math.Min), typeof(ulong), typeof(ulong)); break;
+                case Op.Max: Get(rs1); Get(rs2); Call(typeof(Math), nameof(Math.Max), typeof(long), typeof(long)); break;
+                case Op.Maxu: Get(rs1); Get(rs2); Call(typeof(Math), nameof(Math.Max), typeof(ulong), typeof(ulong)); break;
+                case Op.Rol: Get(rs1); Amount(rs2, 63); Call(typeof(BitOperations), nameof(BitOperations.RotateLeft), typeof(ulong), typeof(int)); break;
+                case Op.Ror: Get(rs1); Amount(rs2, 63); Call(typeof(BitOperations), nameof(BitOperations.RotateRight), typeof(ulong), typeof(int)); break;
+                case Op.Rolw:
+                    Get(rs1); il.Emit(OpCodes.Conv_U4); Amount(rs2, 31);
+                    Call(typeof(BitOperations), nameof(BitOperations.RotateLeft), typeof(uint), typeof(int));
+                    il.Emit(OpCodes.Conv_I8);
+                    break;
+                case Op.Rorw:
+                    Get(rs1); il.Emit(OpCodes.Conv_U4); Amount(rs2, 31);
+                    Call(typeof(BitOperations), nameof(BitOperations.RotateRight), typeof(uint), typeof(int));
+                    il.Emit(OpCodes.Conv_I8);
+                    break;
+                case Op.Clz: Get(rs1); Call(typeof(BitOperations), nameof(BitOperations.LeadingZeroCount), typeof(ulong)); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Ctz: Get(rs1); Call(typeof(BitOperations), nameof(BitOperations.TrailingZeroCount), typeof(ulong)); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Cpop: Get(rs1); Call(typeof(BitOperations), nameof(BitOperations.PopCount), typeof(ulong)); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Clzw: Get(rs1); il.Emit(OpCodes.Conv_U4); Call(typeof(BitOperations), nameof(BitOperations.LeadingZeroCount), typeof(uint)); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Ctzw: Get(rs1); il.Emit(OpCodes.Conv_U4); Call(typeof(BitOperations), nameof(BitOperations.TrailingZeroCount), typeof(uint)); il.Emit(OpCodes.Conv_I8); break;
+                case Op.Cpopw: Get(rs1); il.Emit(OpCodes.Conv_U4); Call(typeof(BitOperations), nameof(BitOperations.PopCount), typeof(uint)); il.Emit(OpCodes.Conv_I8); break;
+                case Op.SextB: Get(rs1); il.Emit(OpCodes.Conv_I1); il.Emit(OpCodes.Conv_I8); break;
+                case Op.SextH: Get(rs1); il.Emit(OpCodes.Conv_I2); il.Emit(OpCodes.Conv_I8); break;
+                case Op.ZextH: Get(rs1); il.Emit(OpCodes.Conv_U2); il.Emit(OpCodes.Conv_U8); break;
+                case Op.OrcB: AluCall(nameof(Alu.OrcB), rs1); break;
+                case Op.Rev8: AluCall(nameof(Alu.Rev8), rs1); break;
+
+                // ---- Zbs
+                case Op.Bclr: Get(rs1); Const(1); Amount(rs2, 63); il.Emit(OpCodes.Shl); il.Emit(OpCodes.Not); il.Emit(OpCodes.And); break;
+                case Op.Bset: Get(rs1); Const(1); Amount(rs2, 63); il.Emit(OpCodes.Shl); il.Emit(OpCodes.Or); break;
+                case Op.Binv: Get(rs1); Const(1); Amount(rs2, 63); il.Emit(OpCodes.Shl); il.Emit(OpCodes.Xor); break;
+                case Op.Bext: Get(rs1); Amount(rs2, 63); il.Emit(OpCodes.Shr_Un); Const(1); il.Emit(OpCodes.And); break;
+
+                // ---- Zbc, Zknh
+                case Op.Clmul: AluCall(nameof(Alu.Clmul), rs1, rs2); break;
+                case Op.Clmulh: AluCall(nameof(Alu.Clmulh), rs1, rs2); break;
+                case Op.Clmulr: AluCall(nameof(Alu.Clmulr), rs1, rs2); break;
+                case Op.Sha256Sum0: AluCall(nameof(Alu.Sha256Sum0), rs1); break;
+                case Op.Sha256Sum1: AluCall(nameof(Alu.Sha256Sum1), rs1); break;
+                case Op.Sha256Sig0: AluCall(nameof(Alu.Sha256Sig0), rs1); break;
+                case Op.Sha256Sig1: AluCall(nameof(Alu.Sha256Sig1), rs1); break;
+                case Op.Sha512Sum0: AluCall(nameof(Alu.Sha512Sum0), rs1); break;
+                case Op.Sha512Sum1: AluCall(nameof(Alu.Sha512Sum1), rs1); break;
+                case Op.Sha512Sig0: AluCall(nameof(Alu.Sha512Sig0), rs1); break;
+                case Op.Sha512Sig1: AluCall(nameof(Alu.Sha512Sig1), rs1); break;
+
+                default:
+                    throw new InvalidOperationException($"no compiled form for {s->Op}"); // every Op is handled above
+            }
+
+            Set(rd);
+            return true;
+        }
+
+        // ------------------------------------------------------------ helpers of the operations
+
+        private void Binary(int rs1, int rs2, OpCode op)
+        {
+            Get(rs1);
+            Get(rs2);
+            il.Emit(op);
+        }
+
+        /// <summary>The low 32 bits of the int64 on the stack, sign-extended.</summary>
+        private void Word()
+        {
+            il.Emit(OpCodes.Conv_I4);
+            il.Emit(OpCodes.Conv_I8);
+        }
+
+        private void Shift(long amount) => il.Emit(OpCodes.Ldc_I4, (int)amount);
+
+        /// <summary>A shift amount from a register: its low bits under <paramref name="mask"/>.</summary>
+        private void Amount(int rs, int mask)
+        {
+            Get(rs);
+            il.Emit(OpCodes.Conv_I4);
+            il.Emit(OpCodes.Ldc_I4, mask);
+            il.Emit(OpCodes.And);
+        }
+
+        private void Unsigned32(int rs)
+        {
+            Get(rs);
+            il.Emit(OpCodes.Conv_U4);
+            il.Emit(OpCodes.Conv_U8);
+        }
+
+        private void Call(Type type, string name, params Type[] args) =>
+            il.Emit(OpCodes.Call, type.GetMethod(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, args)!);
+
+        private void AluCall(string name, int rs1)
+        {
+            Get(rs1);
+            Call(typeof(Alu), name, typeof(ulong));
+        }
+
+        private void AluCall(string name, int rs1, int rs2)
+        {
+            Get(rs1);
+            Get(rs2);
+            Call(typeof(Alu), name, typeof(ulong), typeof(ulong));
+        }
+
+        private void Branch(int i, OpCode taken)
+        {
+            Slot* s = slots + i;
+            ulong pc = PcOf(i);
+            Get(s->Rs1);
+            Get(s->Rs2);
+            if (s->Aux != 0 && blockLabels.TryGetValue(i + (s->Imm >> 1), out Label inRegion))
+            {
+                il.Emit(taken, inRegion);
+            }
+            else
+            {
+                Label away = il.DefineLabel();
+                il.Emit(taken, away);
+                ulong target = pc + (ulong)(long)s->Imm;
+                cold.Add(() =>
+                {
+                    il.MarkLabel(away);
+                    Leave(target, Exit.Continue);
+                });
+            }
+
+            Goto(i + s->Len);
+        }
+
+        /// <summary>address = rs1 + imm; entry = the TLB entry of its page.</summary>
+        private void Address(Slot* s)
+        {
+            Get(s->Rs1);
+            Const(s->Imm);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stloc, address);
+            // entry = tlb + ((address >> 12) & (TlbEntries - 1)) * sizeof(TlbEntry)
+            il.Emit(OpCodes.Ldloc, tlb);
+            il.Emit(OpCodes.Ldloc, address);
+            il.Emit(OpCodes.Ldc_I4, 12 - 5);
+            il.Emit(OpCodes.Shr_Un);
+            il.Emit(OpCodes.Conv_I4);
+            il.Emit(OpCodes.Ldc_I4, (Machine.TlbEntries - 1) << 5);
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Stloc, entry);
+        }
+
+        /// <summary>Branches to <paramref name="miss"/> unless the TLB tag at <paramref name="tagOffset"/> serves an aligned
+        /// access of <paramref name="size"/> bytes; else leaves the host address on the stack.</summary>
+        private void HostAddress(int size, int tagOffset, Label miss)
+        {
+            il.Emit(OpCodes.Ldloc, address);
+            Const(~(0xFFFL & ~(size - 1L)));
+            il.Emit(OpCodes.And);
+            il.Emit(OpCodes.Ldloc, entry);
+            if (tagOffset != 0)
+            {
+                il.Emit(OpCodes.Ldc_I4, tagOffset);
+                il.Emit(OpCodes.Add);
+            }
+
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Bne_Un, miss);
+            il.Emit(OpCodes.Ldloc, address);
+            il.Emit(OpCodes.Ldloc, entry);
+            il.Emit(OpCodes.Ldc_I4, 16); // TlbEntry.Addend
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Add);
+            il.Emit(OpCodes.Conv_U);
+        }
+
+        private void Load(int i, int size, OpCode load, OpCode? narrow, bool signed)
+        {
+            Slot* s = slots + i;
+            int rd = s->Rd;
+            Label miss = il.DefineLabel(), back = il.DefineLabel(), fault = il.DefineLabel();
+            Address(s);
+            HostAddress(size, 0, miss); // TlbEntry.ReadTag
+            il.Emit(load);
+            il.Emit(signed || size == 8 ? OpCodes.Conv_I8 : OpCodes.Conv_U8);
+            Set(rd);
+            il.MarkLabel(back);
+            cold.Add(() =>
+            {
+                il.MarkLabel(miss);
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Ldloc, address);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Call, LoadSlow);
+                il.Emit(OpCodes.Dup);
+                il.Emit(OpCodes.Brtrue, fault);
+                il.Emit(OpCodes.Pop);
+                StatePointer(OffLoaded);
+                il.Emit(OpCodes.Ldind_I8);
+                if (narrow is OpCode n)
+                {
+                    il.Emit(n);
+                    il.Emit(OpCodes.Conv_I8);
+                }
+
+                Set(rd);
+                il.Emit(OpCodes.Br, back);
+                il.MarkLabel(fault);
+                FaultFromStack(i);
+            });
+        }
+
+        private void Store(int i, int size, OpCode store)
+        {
+            Slot* s = slots + i;
+            Label miss = il.DefineLabel(), back = il.DefineLabel(), notDone = il.DefineLabel(), fault = il.DefineLabel();
+            Address(s);
+            HostAddress(size, 8, miss); // TlbEntry.WriteTag
+            Get(s->Rs2);
+            if (size != 8)
+            {
+                il.Emit(OpCodes.Conv_U4);
+            }
+
+            il.Emit(store);
+            il.MarkLabel(back);
+            int next = i + s->Len;
+            Slot* after = slots + next;
+            cold.Add(() =>
+            {
+                // StoreSlow: 0 (done), a fault, or CodeModified (done, but the store hit decoded code: leave after it,
+                // refunding the rest of the block, which was paid for).
+                il.MarkLabel(miss);
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Ldloc, address);
+                il.Emit(OpCodes.Ldc_I4, size);
+                Get(s->Rs2);
+                il.Emit(OpCodes.Call, StoreSlow);
+                il.Emit(OpCodes.Dup);
+                il.Emit(OpCodes.Brtrue, notDone);
+                il.Emit(OpCodes.Pop);
+                il.Emit(OpCodes.Br, back);
+                il.MarkLabel(notDone);
+                il.Emit(OpCodes.Dup);
+                il.Emit(OpCodes.Ldc_I4, Machine.CodeModified);
+                il.Emit(OpCodes.Bne_Un, fault);
+                il.Emit(OpCodes.Pop);
+                Leave(PcOf(next), Exit.Continue, after->SuffixCost, after->SuffixCount);
+                il.MarkLabel(fault);
+                FaultFromStack(i);
+            });
+        }
+    }
+}
