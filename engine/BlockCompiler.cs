@@ -1,8 +1,10 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Threading;
 
 namespace Thru.Engine;
 
@@ -140,18 +142,103 @@ internal static unsafe class BlockCompiler
         return blocks;
     }
 
-    /// <summary>Compiles the region entered at slot <paramref name="entry"/> of <paramref name="page"/>; null when it cannot.</summary>
-    public static CompiledCode? Compile(CodePage page, int entry, out int instructions)
+    /// <summary>
+    /// Everything the code of a region depends on: the page address (the pcs), the blocks' slots, and the slots, from
+    /// each block's entry through the one that ends it, less their hotness counters. Equal keys give the same code.
+    /// </summary>
+    public static byte[] Key(CodePage page, List<int> blocks)
     {
-        List<int>? blocks = Region(page.SlotArray, entry, out instructions);
-        if (blocks == null)
+        Slot* slots = page.SlotArray;
+        int length = 8;
+        foreach (int b in blocks)
         {
-            return null;
+            length += 4 + sizeof(Slot) * (End(slots, b) - b + 1); // at most, counting parcels
         }
 
-        var method = new DynamicMethod($"guest_{page.PageAddress + (ulong)(2 * entry):x}", typeof(Exit), Parameters, typeof(Machine).Module, skipVisibility: true);
+        var key = new byte[length];
+        int at = 0;
+        fixed (byte* k = key)
+        {
+            *(ulong*)k = page.PageAddress; // the code embeds absolute pcs (PcOf)
+            at = 8;
+            foreach (int b in blocks)
+            {
+                *(int*)(k + at) = b;
+                at += 4;
+                int end = End(slots, b);
+                for (int i = b; ; i += slots[i].Len)
+                {
+                    Slot copy = slots[i];
+                    copy.Heat = 0;
+                    *(Slot*)(k + at) = copy;
+                    at += sizeof(Slot);
+                    if (i == end)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return key.AsSpan(0, at).ToArray();
+    }
+
+    /// <summary>The slot that ends the block entered at <paramref name="b"/>: its terminator, or the pseudo-operation
+    /// (page end, undecoded slot) after its last instruction.</summary>
+    private static int End(Slot* slots, int b)
+    {
+        int i = b;
+        while (slots[i].Op is not (Op.Undecoded or Op.PageEnd) && !OpInfo.EndsBlock(slots[i].Op))
+        {
+            i += slots[i].Len;
+        }
+
+        return i;
+    }
+
+    /// <summary>Compiles the region <paramref name="blocks"/> (from <see cref="Region"/>) of <paramref name="page"/>.</summary>
+    public static CompiledCode Compile(CodePage page, List<int> blocks)
+    {
+        var method = new DynamicMethod($"guest_{page.PageAddress + (ulong)(2 * blocks[0]):x}", typeof(Exit), Parameters, typeof(Machine).Module, skipVisibility: true);
         new Emitter(method.GetILGenerator(), page, blocks).Emit();
         return (CompiledCode)method.CreateDelegate(typeof(CompiledCode));
+    }
+
+    /// <summary>
+    /// Compiled regions shared by every machine of the process, by <see cref="Key"/>: a program that runs in many
+    /// transactions (or many raw runs) is compiled once. Holds at most <see cref="SharedCapacity"/> guest instructions;
+    /// when full it is emptied (machines keep the code they hold). Thread-safe.
+    /// </summary>
+    internal static class Shared
+    {
+        public const int SharedCapacity = 1 << 16;
+        private static readonly ConcurrentDictionary<byte[], CompiledCode> Regions = new(new KeyComparer());
+        private static int held;
+
+        public static bool TryGet(byte[] key, out CompiledCode? code) => Regions.TryGetValue(key, out code);
+
+        public static void Add(byte[] key, CompiledCode code, int instructions)
+        {
+            if (Interlocked.Add(ref held, instructions) > SharedCapacity)
+            {
+                Regions.Clear();
+                Interlocked.Exchange(ref held, instructions);
+            }
+
+            Regions[key] = code;
+        }
+
+        private sealed class KeyComparer : IEqualityComparer<byte[]>
+        {
+            public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+            public int GetHashCode(byte[] key)
+            {
+                var h = new HashCode();
+                h.AddBytes(key);
+                return h.ToHashCode();
+            }
+        }
     }
 
     private sealed class Emitter
@@ -283,6 +370,56 @@ internal static unsafe class BlockCompiler
             {
                 Leave(PcOf(target), Exit.Continue);
             }
+        }
+
+        /// <summary>
+        /// Before a call out (a slow path): stores what the region may have changed (written registers, budget, count)
+        /// into the State. With <see cref="Reload"/> after the call, no local is live across it, so the JIT keeps the
+        /// registers in host registers on the hot path instead of spilling them around a call that rarely happens.
+        /// The State is then exactly what it would be at an exit, which the callee does not read anyway.
+        /// </summary>
+        private void Spill()
+        {
+            for (int r = 1; r < 32; r++)
+            {
+                if (written[r])
+                {
+                    StatePointer(8 * r);
+                    il.Emit(OpCodes.Ldloc, regs[r]!);
+                    il.Emit(OpCodes.Stind_I8);
+                }
+            }
+
+            StatePointer(OffBudget);
+            il.Emit(OpCodes.Ldloc, budget);
+            il.Emit(OpCodes.Stind_I8);
+            StatePointer(OffCount);
+            il.Emit(OpCodes.Ldloc, count);
+            il.Emit(OpCodes.Stind_I8);
+        }
+
+        /// <summary>After a call out: every register, the budget, the count and the TLB pointer again from the State.</summary>
+        private void Reload()
+        {
+            for (int r = 1; r < 32; r++)
+            {
+                if (regs[r] != null)
+                {
+                    StatePointer(8 * r);
+                    il.Emit(OpCodes.Ldind_I8);
+                    il.Emit(OpCodes.Stloc, regs[r]!);
+                }
+            }
+
+            StatePointer(OffBudget);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, budget);
+            StatePointer(OffCount);
+            il.Emit(OpCodes.Ldind_I8);
+            il.Emit(OpCodes.Stloc, count);
+            StatePointer(OffTlb);
+            il.Emit(OpCodes.Ldind_I);
+            il.Emit(OpCodes.Stloc, tlb);
         }
 
         // ------------------------------------------------------------ the method
@@ -765,10 +902,14 @@ internal static unsafe class BlockCompiler
             cold.Add(() =>
             {
                 il.MarkLabel(miss);
+                Spill();
                 il.Emit(OpCodes.Ldarg_0);
                 il.Emit(OpCodes.Ldloc, address);
                 il.Emit(OpCodes.Ldc_I4, size);
                 il.Emit(OpCodes.Call, LoadSlow);
+                il.Emit(OpCodes.Stloc, result);
+                Reload();
+                il.Emit(OpCodes.Ldloc, result);
                 il.Emit(OpCodes.Dup);
                 il.Emit(OpCodes.Brtrue, fault);
                 il.Emit(OpCodes.Pop);
@@ -808,11 +949,15 @@ internal static unsafe class BlockCompiler
                 // StoreSlow: 0 (done), a fault, or CodeModified (done, but the store hit decoded code: leave after it,
                 // refunding the rest of the block, which was paid for).
                 il.MarkLabel(miss);
+                Spill();
                 il.Emit(OpCodes.Ldarg_0);
                 il.Emit(OpCodes.Ldloc, address);
                 il.Emit(OpCodes.Ldc_I4, size);
                 Get(s->Rs2);
                 il.Emit(OpCodes.Call, StoreSlow);
+                il.Emit(OpCodes.Stloc, result);
+                Reload();
+                il.Emit(OpCodes.Ldloc, result);
                 il.Emit(OpCodes.Dup);
                 il.Emit(OpCodes.Brtrue, notDone);
                 il.Emit(OpCodes.Pop);

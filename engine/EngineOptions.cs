@@ -20,6 +20,14 @@ public sealed record EngineOptions
     public int HotThreshold { get; init; } = 64;
 
     /// <summary>
+    /// Whether compilation is paid for by execution: a machine compiles a region only when the instructions it has
+    /// retired so far, less those already spent, cover the region's compile time (counted as the interpreted
+    /// instructions that take as long), so that compiling never costs more than about the time already spent
+    /// interpreting, whatever the program. Regions found in the process-wide cache cost nothing.
+    /// </summary>
+    public bool PaceCompilation { get; init; } = true;
+
+    /// <summary>
     /// Guest instructions a machine may compile over its life (every region counts, recompilations after self-modifying
     /// stores too). Past it, everything runs interpreted. Bounds the time and memory spent compiling.
     /// </summary>
@@ -31,14 +39,21 @@ public sealed record EngineOptions
     /// <summary>The compiled tier with the default thresholds.</summary>
     public static EngineOptions Compiled { get; } = new();
 
+    /// <summary>The compiled tier compiling every block the first time the dispatcher sees it (tests: the most code compiled).</summary>
+    public static EngineOptions Eager { get; } = new() { HotThreshold = 0, PaceCompilation = false };
+
     /// <summary>
-    /// The options of the process: the compiled tier, unless the environment variable <c>THRU_ENGINE_TIER</c> is
-    /// <c>interpreter</c>.
+    /// The options of the process, from the environment variable <c>THRU_ENGINE_TIER</c>: <c>interpreter</c>
+    /// (<see cref="InterpreterOnly"/>), <c>eager</c> (<see cref="Eager"/>), else <see cref="Compiled"/>.
     /// </summary>
-    public static EngineOptions ProcessDefault { get; } =
-        string.Equals(Environment.GetEnvironmentVariable("THRU_ENGINE_TIER"), "interpreter", StringComparison.OrdinalIgnoreCase)
-            ? InterpreterOnly
-            : Compiled;
+    public static EngineOptions ProcessDefault { get; } = Environment.GetEnvironmentVariable("THRU_ENGINE_TIER")?.ToLowerInvariant() switch
+    {
+        "interpreter" => InterpreterOnly,
+        "eager" => Eager,
+        string t when t.StartsWith("hot", StringComparison.Ordinal) && int.TryParse(t.AsSpan(3), out int n) && n is >= 0 and <= 254 =>
+            new EngineOptions { HotThreshold = n, PaceCompilation = false },
+        _ => Compiled,
+    };
 
     private static readonly AsyncLocal<EngineOptions?> Scoped = new();
 

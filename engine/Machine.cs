@@ -105,6 +105,9 @@ internal sealed unsafe class CodePage
     public bool Straddles;
     /// <summary>The compiled tier's code, by entry slot (made on the first compilation in the page; dropped with the slots).</summary>
     public CompiledCode?[]? Compiled;
+    /// <summary>Entries whose region was looked up in the shared cache and missed, and that the machine could not compile
+    /// yet (one bit per slot): later attempts first check that the machine may compile.</summary>
+    public ulong[]? LookedUp;
 
     public CodePage(ulong pageAddress)
     {
@@ -124,6 +127,7 @@ internal sealed unsafe class CodePage
 
         Straddles = false;
         Compiled = null;
+        LookedUp = null;
     }
 
     public void Free() => NativeMemory.Free(SlotArray);
@@ -168,6 +172,12 @@ public sealed unsafe class Machine : IDisposable
     private readonly byte hotThreshold;
     private readonly int maxCompiledInstructions;
     private int compiledInstructions;
+    private readonly bool paced;
+    /// <summary>Retired instructions already spent on compilation (<see cref="EngineOptions.PaceCompilation"/>).</summary>
+    private long compileSpent;
+    /// <summary>What compiling costs, in interpreted instructions of about the same time (measured: ~100 µs of JIT per
+    /// region and ~2 µs per guest instruction, against ~1.5 ns per interpreted instruction, on the 2-core machine).</summary>
+    private const long CompileCostRegion = 60_000, CompileCostInstruction = 1_200;
     /// <summary>The page of the last dispatch (a dictionary lookup saved when the pc stays in it).</summary>
     private CodePage? lastPage;
 
@@ -177,6 +187,7 @@ public sealed unsafe class Machine : IDisposable
         tiered = options.Compile;
         hotThreshold = (byte)Math.Clamp(options.HotThreshold, 0, 254);
         maxCompiledInstructions = Math.Max(0, options.MaxCompiledInstructions);
+        paced = options.PaceCompilation;
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("the engine needs a little-endian host");
@@ -238,8 +249,9 @@ public sealed unsafe class Machine : IDisposable
         FlushCodeTlb();
     }
 
-    /// <summary>Guest instructions compiled so far (every region counts).</summary>
-    internal int CompiledInstructions => compiledInstructions;
+    /// <summary>Guest instructions this machine has compiled so far (every region it compiled counts; regions it found in
+    /// the shared cache do not). A diagnostic: compilation never changes what a run observes.</summary>
+    public int CompiledInstructions => compiledInstructions;
 
     /// <summary>Forgets every data translation (Thru mode: after a syscall changed permissions, extents or pages).</summary>
     internal void FlushDataTlb() => FlushTlb();
@@ -331,7 +343,23 @@ public sealed unsafe class Machine : IDisposable
             else
             {
                 CompiledCode? compiled = page.Compiled?[index] ?? Compile(page, index);
-                exit = compiled != null ? compiled(this, st) : Interpreter.Run<Interpreter.HotBlocks>(this, st);
+                if (compiled == null)
+                {
+                    exit = Interpreter.Run<Interpreter.HotBlocks>(this, st);
+                }
+                else
+                {
+                    long before = st->Count;
+                    exit = compiled(this, st);
+                    if (exit == Exit.Continue && st->Count == before)
+                    {
+                        // Cannot happen (the dispatcher and the code check the same cost, and a paid block retires
+                        // at least one instruction); should it ever, the entry goes back to the interpreter rather
+                        // than loop here forever.
+                        page.Compiled![index] = null;
+                        s->Heat = 254;
+                    }
+                }
             }
 
             switch (exit)
@@ -353,26 +381,50 @@ public sealed unsafe class Machine : IDisposable
     // ---------------------------------------------------------------- compiled tier
 
     /// <summary>
-    /// Compiles the region entered at slot <paramref name="index"/>; null (and the entry counts down again from the
-    /// threshold) when the machine's compile allowance is spent or the entry block is too long.
+    /// The compiled code of the region entered at slot <paramref name="index"/>: from the shared cache, or compiled now
+    /// when the machine may (<see cref="EngineOptions.PaceCompilation"/>, <see cref="EngineOptions.MaxCompiledInstructions"/>).
+    /// Null when not: the entry then counts down from 254 before the next attempt, which (the first lookup having
+    /// missed) only compiles, when the allowance has grown enough.
     /// </summary>
     private CompiledCode? Compile(CodePage page, int index)
     {
-        CompiledCode? compiled = null;
-        if (compiledInstructions < maxCompiledInstructions)
+        Slot* s = page.SlotArray + index;
+        s->Heat = 254;
+        bool lookedUp = page.LookedUp != null && (page.LookedUp[index >> 6] & (1UL << index)) != 0;
+        if (lookedUp && !MayCompile(s->SuffixCount))
         {
-            compiled = BlockCompiler.Compile(page, index, out int instructions);
-            if (compiled != null)
-            {
-                compiledInstructions += instructions;
-                (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
-                return compiled;
-            }
+            return null;
         }
 
-        page.SlotArray[index].Heat = 254; // try again much later (the allowance does not come back: only the block check)
-        return compiled;
+        List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, out int instructions);
+        if (blocks == null)
+        {
+            return null; // the entry block alone is too long: interpreted (tried again every 254 entries, cheaply)
+        }
+
+        byte[] key = BlockCompiler.Key(page, blocks);
+        if (!BlockCompiler.Shared.TryGet(key, out CompiledCode? compiled))
+        {
+            if (!MayCompile(instructions))
+            {
+                (page.LookedUp ??= new ulong[CodePage.Slots / 64])[index >> 6] |= 1UL << index;
+                return null;
+            }
+
+            compiled = BlockCompiler.Compile(page, blocks);
+            BlockCompiler.Shared.Add(key, compiled, instructions);
+            compiledInstructions += instructions;
+            compileSpent += CompileCostRegion + CompileCostInstruction * instructions;
+        }
+
+        s->Heat = 0;
+        return (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
     }
+
+    /// <summary>Whether the machine may compile a region of <paramref name="instructions"/> instructions now.</summary>
+    private bool MayCompile(int instructions) =>
+        compiledInstructions + instructions <= maxCompiledInstructions
+        && (!paced || st->Count - compileSpent >= CompileCostRegion + CompileCostInstruction * instructions);
 
     // ---------------------------------------------------------------- code cache
 

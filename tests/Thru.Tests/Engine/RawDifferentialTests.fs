@@ -114,14 +114,16 @@ let private sampleParallel (seed: uint64) (n: int) (gen: Gen<'T>) : 'T[] =
 
 // ------------------------------------------------------------------ random programs
 
-[<Test>]
-let ``the engine agrees with the model on 20000 random programs`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``the engine agrees with the model on 20000 random programs`` (tier: string) =
+    use _ = Tiers.select tier
     let programs = sampleParallel (testSeed 51UL) 20_000 (genProgram AllExtensions baseAddress)
     let failures = compareAll (programs |> Array.map (fun p -> p, baseAddress, maxSteps))
     assertNoFailures "programs" programs.Length failures
 
-[<Test>]
-let ``the engine agrees with the model when the step limit falls inside a block`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``the engine agrees with the model when the step limit falls inside a block`` (tier: string) =
+    use _ = Tiers.select tier
     let programs = sampleParallel (testSeed 52UL) 1_500 (genProgram AllExtensions baseAddress)
     let rnd = Random(int (testSeed 52UL))
 
@@ -138,8 +140,9 @@ let ``the engine agrees with the model when the step limit falls inside a block`
 
     assertNoFailures "limited runs" cases.Length (compareAll cases)
 
-[<Test>]
-let ``the engine agrees with the model at the bottom and the top of the address space`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``the engine agrees with the model at the bottom and the top of the address space`` (tier: string) =
+    use _ = Tiers.select tier
     let low = sampleParallel (testSeed 53UL) 500 (genProgram AllExtensions 0UL)
     let topBase = UInt64.MaxValue - regionSize + 1UL
     let high = sampleParallel (testSeed 54UL) 500 (genProgram AllExtensions topBase)
@@ -196,8 +199,9 @@ let private computational16 =
         | C_J _ | C_BEQZ _ | C_BNEZ _ | C_JR _ | C_JALR _ | C_EBREAK -> false
         | _ -> true)
 
-[<Test>]
-let ``every computational instruction agrees from preset registers`` () =
+[<TestCase("interpreter"); TestCase("eager")>]
+let ``every computational instruction agrees from preset registers`` (tier: string) =
+    use _ = Tiers.select tier
     let gen =
         Gen.zip (Gen.frequency [ 3, computational32 |> Gen.map Full; 1, computational16 |> Gen.map Compressed ]) genRegs
 
@@ -217,15 +221,17 @@ let ``every computational instruction agrees from preset registers`` () =
 
     Assert.That(Set.difference expected seen, Is.Empty, "mnemonics never generated")
 
-[<Test>]
-let ``every 16-bit parcel agrees from preset registers`` () =
+[<TestCase("interpreter"); TestCase("eager")>]
+let ``every 16-bit parcel agrees from preset registers`` (tier: string) =
+    use _ = Tiers.select tier
     let regs = sampleParallel (testSeed 56UL) 65_536 genRegs
     let cases = Array.init 65_536 (fun p -> [| byte p; byte (p >>> 8) |], regs[p])
     // 32-bit low parcels take the first half of the ecall as their high half: legal or not, both must agree.
     assertNoFailures "parcels" cases.Length (straightLineFailures cases describeCode 3L)
 
-[<Test>]
-let ``random 32-bit words agree from preset registers`` () =
+[<TestCase("interpreter"); TestCase("eager")>]
+let ``random 32-bit words agree from preset registers`` (tier: string) =
+    use _ = Tiers.select tier
     let majors = [ 0x03; 0x0F; 0x13; 0x17; 0x1B; 0x23; 0x33; 0x37; 0x3B; 0x63; 0x67; 0x6F; 0x73 ]
 
     let word =
@@ -276,8 +282,9 @@ let private agree (name: string) (image: byte[]) (baseAddr: uint64) (steps: int6
 
 let private enc32 (i: Instr) = Encode.encode32 i
 
-[<Test>]
-let ``self-modifying code: a store over a later instruction takes effect`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``self-modifying code: a store over a later instruction takes effect`` (tier: string) =
+    use _ = Tiers.select tier
     let patched = enc32 (OpImm(ADDI, 7, 0, 42L))
 
     // The patched instruction is two slots after the store, in the same block.
@@ -297,8 +304,9 @@ let ``self-modifying code: a store over a later instruction takes effect`` () =
     let o = agree "self-overwriting store" image baseAddress 100L
     Assert.That((o.Stop, o.Regs[7]), Is.EqualTo(("ecall", 3UL)))
 
-[<Test>]
-let ``self-modifying code: already executed code is decoded again after a store`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``self-modifying code: already executed code is decoded again after a store`` (tier: string) =
+    use _ = Tiers.select tier
     let patched = enc32 (OpImm(ADDI, 7, 7, 100L))
     // x8 counts two passes over L; after the first, L is patched.
     //   0x00 auipc x5; 0x04 li x6 (2); 0x0C addi x8, x0, 2
@@ -325,8 +333,9 @@ let ``self-modifying code: already executed code is decoded again after a store`
     let o = agree "compressed patch" image baseAddress 100L
     Assert.That((o.Stop, o.Regs[9]), Is.EqualTo(("ecall", 6UL)))
 
-[<Test>]
-let ``self-modifying code: code written into a data page, run, and patched twice`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``self-modifying code: code written into a data page, run, and patched twice`` (tier: string) =
+    use _ = Tiers.select tier
     // x9 = a fresh page. Write "addi x7, x7, 1; ret" there (the page is data: its stores may be cached),
     // call it, patch the addi to +100, call, patch it to +1000 (a second store into a page that holds
     // decoded code), call: x7 = 1101.
@@ -343,8 +352,9 @@ let ``self-modifying code: code written into a data page, run, and patched twice
     let o = agree "patched twice" (assemble 0x100 (at 0 code)) baseAddress 100L
     Assert.That((o.Stop, o.Regs[7]), Is.EqualTo(("ecall", 1101UL)))
 
-[<Test>]
-let ``self-modifying code: a store into the second half of an instruction straddling two pages`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``self-modifying code: a store into the second half of an instruction straddling two pages`` (tier: string) =
+    use _ = Tiers.select tier
     let patched = enc32 (OpImm(ADDI, 7, 7, 100L))
     // 0x000 auipc x5; li x6 = high half of the patched word; lui x9, 1; add x9, x9, x5; addi x8, x0, 2; jal 0xFFE
     // 0xFFE addi x7, x7, 1 (its high half at 0x1000); 0x1002 addi x8, x8, -1; beq x8, x0, end; sh x6, 0(x9); jal 0xFFE; end: ecall
@@ -362,8 +372,9 @@ let ``self-modifying code: a store into the second half of an instruction stradd
     let o = agree "straddling patch" image baseAddress 100L
     Assert.That((o.Stop, o.Regs[7]), Is.EqualTo(("ecall", 101UL)))
 
-[<Test>]
-let ``code spread over many pages agrees at every step limit`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``code spread over many pages agrees at every step limit`` (tier: string) =
+    use _ = Tiers.select tier
     // main calls a function in pages 1, 65, 2, 129, 3 (65 and 129 share page 1's code-TLB entry) five
     // times, then runs a sequence that falls through from page 200 into page 201 with a 32-bit
     // instruction straddling the two. Every limit from 0 to the end cuts it somewhere else.
@@ -389,8 +400,9 @@ let ``code spread over many pages agrees at every step limit`` () =
         let engine = runEngineFrom image baseAddress zeroRegs baseAddress steps baseAddress 0
         Assert.That(differences model engine, Is.Empty, sprintf "maxSteps %d" steps)
 
-[<Test>]
-let ``fetch faults: straddling the end of the region, falling off it, jumping out of it`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``fetch faults: straddling the end of the region, falling off it, jumping out of it`` (tier: string) =
+    use _ = Tiers.select tier
     let full = int regionSize
     let last = full - 2
     // auipc x6, 0 (= base); lui x5, 0x1000 (= 16 MiB); add x5, x5, x6 (= end of the region); then a jump.
@@ -433,8 +445,9 @@ let ``fetch faults: straddling the end of the region, falling off it, jumping ou
     let o = agree "wrapping past 2^64" image topBase 100L
     Assert.That((o.Stop, o.Fault, o.Pc), Is.EqualTo(("fault", Some "invalid-address", 0UL)))
 
-[<Test>]
-let ``data accesses at the edges of the region: bounds before alignment`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``data accesses at the edges of the region: bounds before alignment`` (tier: string) =
+    use _ = Tiers.select tier
     // x6 = base, x5 = end of the region; accesses around them.
     let toEnd = [ Full(AUIPC(6, 0u)); Full(LUI(5, 0x1000u)); Full(Op(ADD, 5, 5, 6)) ]
 
@@ -457,8 +470,9 @@ let ``data accesses at the edges of the region: bounds before alignment`` () =
         let o = agree (sprintf "%A" access) image baseAddress 100L
         Assert.That((if o.Stop = "fault" then o.Fault.Value else o.Stop), Is.EqualTo expected, sprintf "%A" access)
 
-[<Test>]
-let ``an odd or foreign initial pc faults the same way`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``an odd or foreign initial pc faults the same way`` (tier: string) =
+    use _ = Tiers.select tier
     let image = Array.append ((Encode.toBytes (Full(OpImm(ADDI, 7, 0, 1L)))).Value) ecallBytes
 
     for pc in [ baseAddress + 1UL; baseAddress + regionSize - 1UL; baseAddress + regionSize; baseAddress - 1UL; baseAddress + 0xFFFUL; 0UL ] do
@@ -472,8 +486,9 @@ let ``an odd or foreign initial pc faults the same way`` () =
 
 // ------------------------------------------------------------------ fixtures and arguments
 
-[<Test>]
-let ``every saved raw fixture replays on the engine`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``every saved raw fixture replays on the engine`` (tier: string) =
+    use _ = Tiers.select tier
     let dir = IO.Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "raw")
 
     for file in IO.Directory.GetFiles(dir, "*.json") do

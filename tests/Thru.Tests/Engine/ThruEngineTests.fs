@@ -51,8 +51,9 @@ let private everyBudget (env: Execution.Environment) (mkWire: uint32 -> byte[]) 
 
     Assert.That(failures, Is.Empty)
 
-[<Test>]
-let ``every compute budget stops both at the same point: loops, loads, stores and syscalls`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``every compute budget stops both at the same point: loops, loads, stores and syscalls`` (tier: string) =
+    use _ = Tiers.select tier
     let env = worldEnvironment "accept-all"
     // Map a stack page, then a loop of compressed and 32-bit ALU instructions, loads and stores, a
     // log and an event every few iterations, then exit.
@@ -69,8 +70,9 @@ let ``every compute budget stops both at the same point: loops, loads, stores an
     let mk (b: uint32) = wire unsigned { header feePayerKey programKey with ComputeUnits = b } [] [] [||]
     everyBudget env mk "a loop"
 
-[<Test>]
-let ``every compute budget stops both at the same point: syscall sequences with invokes`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``every compute budget stops both at the same point: syscall sequences with invokes`` (tier: string) =
+    use _ = Tiers.select tier
     let env = worldEnvironment "accept-all"
     let inner = probe [ call N.emitEvent [ 0UL; 8UL ] (ptr 0); call N.log [ 0UL; 16UL ] (ptr 0); call N.exit [ 9UL; 0UL ] 0 ] [||]
     let calls = [ call N.invoke [ 0UL; uint64 inner.Length; 1UL; 0UL ] (ptr 0 ||| resultA1 ||| withStack) ]
@@ -104,8 +106,9 @@ let private engineRun (env: Thru.Engine.EngineEnvironment) (w: byte[]) =
     let r = Thru.Engine.TransactionExecutor.Execute(env, ReadOnlySpan w)
     r, GC.GetAllocatedBytesForCurrentThread() - before
 
-[<Test>]
-let ``host memory follows the pages a transaction touches, not the 16 MiB of an account`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``host memory follows the pages a transaction touches, not the 16 MiB of an account`` (tier: string) =
+    use _ = Tiers.select tier
     let env, w = programTxn bigWorld (touchFew true 1L) [ big ] 1_000_000u
     let engineEnv = engineEnvironment env
     engineRun engineEnv w |> ignore // warm up (JIT)
@@ -142,8 +145,9 @@ let ``host memory follows the pages a transaction touches, not the 16 MiB of an 
 // Real signatures.
 // ---------------------------------------------------------------------------------------
 
-[<Test>]
-let ``Ed25519-signed transactions and EOA creation agree on both sides`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``Ed25519-signed transactions and EOA creation agree on both sides`` (tier: string) =
+    use _ = Tiers.select tier
     if not Thru.Interop.Sodium.IsAvailable then Assert.Ignore "libsodium is not installed"
     let seed = Array.init 32 (fun i -> byte (i * 3 + 1))
     let payer = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed seed)
@@ -373,8 +377,9 @@ let private rows: Row list =
       // unknown
       row "unknown syscall" [] [] (fun _ -> one 0x10UL []) (Txn Codes.Txn.vmFailed) ]
 
-[<Test>]
-let ``every syscall return code: the model and the engine both give it`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``every syscall return code: the model and the engine both give it`` (tier: string) =
+    use _ = Tiers.select tier
     let failures =
         rows
         |> List.choose (fun r ->

@@ -50,8 +50,9 @@ let private assertAgree (what: string) (cases: GenTxn[]) =
     Assert.That(failures, Is.Empty, sprintf "%d of %d %s differ; first:\n%s" failures.Length cases.Length what (Array.tryHead failures |> Option.defaultValue ""))
     observations
 
-[<Test>]
-let ``the engine agrees with the model on 3000 random prober transactions`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``the engine agrees with the model on 3000 random prober transactions`` (tier: string) =
+    use _ = Tiers.select tier
     let observations = assertAgree "prober transactions" (sampleParallel (testSeed 61UL) 3000 (genProberTxn "sha256-binding"))
     // They reach every way a transaction can end, and every call depth.
     let codes = observations |> Array.map (fun o -> o.VmError) |> Set.ofArray
@@ -60,8 +61,9 @@ let ``the engine agrees with the model on 3000 random prober transactions`` () =
     let depths = observations |> Array.map (fun o -> o.MaxCallDepth) |> Set.ofArray
     Assert.That(Set.difference (set [ 1..16 ]) depths, Is.Empty, "call depths never reached")
 
-[<Test>]
-let ``the engine agrees with the model on 1500 random programs that touch every segment`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``the engine agrees with the model on 1500 random programs that touch every segment`` (tier: string) =
+    use _ = Tiers.select tier
     let observations = assertAgree "program transactions" (sampleParallel (testSeed 62UL) 1500 (genProgramTxn "sha256-binding"))
     let faults = observations |> Array.choose (fun o -> o.Fault) |> Array.map (fun f -> f.Split(' ')[0]) |> Set.ofArray
 
@@ -70,8 +72,9 @@ let ``the engine agrees with the model on 1500 random programs that touch every 
 
     Assert.That(Set.difference expected faults, Is.Empty, "fault kinds never reached")
 
-[<Test>]
-let ``the engine agrees with the model on 800 malformed or refused transactions`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``the engine agrees with the model on 800 malformed or refused transactions`` (tier: string) =
+    use _ = Tiers.select tier
     let observations = assertAgree "malformed or refused transactions" (sampleParallel (testSeed 63UL) 800 (genBadTxn "sha256-binding"))
     let codes = observations |> Array.map (fun o -> o.VmError) |> Set.ofArray
 
@@ -86,8 +89,9 @@ let ``the engine agrees with the model on 800 malformed or refused transactions`
 
     Assert.That(Set.difference expected codes, Is.Empty, "codes never reached")
 
-[<Test>]
-let ``every saved txn fixture replays on the model and on the engine`` () =
+[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
+let ``every saved txn fixture replays on the model and on the engine`` (tier: string) =
+    use _ = Tiers.select tier
     let dir = IO.Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "txn")
     let files = if IO.Directory.Exists dir then IO.Directory.GetFiles(dir, "*.json") else [||]
 
@@ -101,8 +105,9 @@ let ``every saved txn fixture replays on the model and on the engine`` () =
             Assert.That(Text.Json.Nodes.JsonNode.DeepEquals(TxnFixture.expectedJson model, f.Expected), sprintf "%s: model vs expected" name)
             Assert.That(Text.Json.Nodes.JsonNode.DeepEquals(TxnFixture.expectedJson engine, f.Expected), sprintf "%s: engine vs expected" name)
 
-[<Test>]
-let ``random bytes as transactions and as programs: neither side throws, and both agree`` () =
+[<TestCase("interpreter"); TestCase("compiled")>]
+let ``random bytes as transactions and as programs: neither side throws, and both agree`` (tier: string) =
+    use _ = Tiers.select tier
     let bytes (lo: int) (hi: int) = Gen.choose (lo, hi) |> Gen.bind (fun n -> Gen.arrayOfLength n (Gen.choose (0, 255) |> Gen.map byte))
 
     // Random wire bytes, mostly with a plausible header so that they get past the first checks.
