@@ -44,6 +44,11 @@ let engineRaw (k: Kernel) iterations =
     let image = k.Code RawMode iterations
     time (fun () -> (Thru.Engine.RawMode.Run(image, baseAddress, System.Int64.MaxValue)).Instructions)
 
+/// The engine with its compiled tier off: the pre-decoded interpreter alone.
+let interpreterRaw (k: Kernel) iterations =
+    use _ = Thru.Engine.EngineOptions.Use Thru.Engine.EngineOptions.InterpreterOnly
+    engineRaw k iterations
+
 let modelRaw (k: Kernel) iterations =
     let image = k.Code RawMode iterations
     time (fun () -> (Raw.run Decisions.Profile.defaults image baseAddress System.Int64.MaxValue |> Result.toOption).Value.Instructions)
@@ -74,11 +79,29 @@ type Row =
 
 let private row kernel engine (s: Sample) note = { Kernel = kernel; Engine = engine; Mips = Some(mips s); Tps = None; Note = note }
 
+/// Before timing a kernel, the engine and the model run it (a few iterations) and must agree on
+/// every register, the pc, the stop and the instruction count: a figure is only reported for
+/// code that computes the right thing.
+let checkAgreement (k: Kernel) =
+    let image = k.Code RawMode 3
+    let model = Raw.run Decisions.Profile.defaults image baseAddress 10_000_000L |> Result.toOption
+    let engine = Thru.Engine.RawMode.Run(image, baseAddress, 10_000_000L)
+    match model with
+    | None -> Common.fail "kernel %s: the model cannot load it" k.Name
+    | Some m ->
+        match RawObservation.differences (RawObservation.ofModel m) (RawObservation.ofEngine engine) with
+        | [] when engine.Stop = "ecall" -> ()
+        | [] -> Common.fail "kernel %s stopped with %s, not at its ecall" k.Name engine.Stop
+        | ds -> Common.fail "kernel %s: the engine and the model disagree: %s" k.Name (String.concat "; " ds)
+
 let rawRows (target: float) : Row list =
     [ for k in Kernels.all do
+          checkAgreement k
           yield row k.Name "engine (raw, counted)" (calibrate target 100_000 (engineRaw k)) ""
-          yield row k.Name "unicorn (no hook)" (calibrate target 100_000 (unicornRaw false k)) ""
-          yield row k.Name "unicorn (counting hook)" (calibrate target 10_000 (unicornRaw true k)) ""
+          yield row k.Name "engine (raw, interpreter only)" (calibrate target 10_000 (interpreterRaw k)) ""
+          if k.Unicorn then
+              yield row k.Name "unicorn (no hook)" (calibrate target 100_000 (unicornRaw false k)) ""
+              yield row k.Name "unicorn (counting hook)" (calibrate target 10_000 (unicornRaw true k)) ""
           yield row k.Name "model (raw)" (calibrate (min target 1.0) 100 (modelRaw k)) "" ]
 
 // ---- Thru mode: metered kernels and transactions ----

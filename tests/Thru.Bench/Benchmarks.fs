@@ -28,7 +28,16 @@ type RawKernels() =
     [<Benchmark(Description = "model, raw mode, 2k iterations")>]
     member b.Model() = (BenchCommand.modelRaw b.Find 2_000).Instructions
 
+/// The SHA-256 kernel (Zknh): the engine and the model only (the Unicorn here decodes no Zknh).
+[<MemoryDiagnoser>]
+type ZknhKernels() =
+    [<Benchmark(Description = "engine, raw mode, SHA-256, 1k blocks")>]
+    member _.Engine() = (BenchCommand.engineRaw Kernels.sha256 1_000).Instructions
+
+    [<Benchmark(Description = "model, raw mode, SHA-256, 10 blocks")>]
+    member _.Model() = (BenchCommand.modelRaw Kernels.sha256 10).Instructions
+
 [<EntryPoint>]
 let main argv =
-    BenchmarkSwitcher.FromTypes([| typeof<RawKernels> |]).Run(argv) |> ignore
+    BenchmarkSwitcher.FromTypes([| typeof<RawKernels>; typeof<ZknhKernels> |]).Run(argv) |> ignore
     0

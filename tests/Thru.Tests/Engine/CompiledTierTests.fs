@@ -128,7 +128,7 @@ let ``long compiled loops of random instructions agree with the interpreter at e
 let ``every step limit across the compiled benchmark kernels agrees with the interpreter`` () =
     let compiled = Tiers.options "compiled"
 
-    for k, iterations in [ Thru.Cli.Kernels.alu, 40; Thru.Cli.Kernels.memory, 1; Thru.Cli.Kernels.branchy, 40 ] do
+    for k, iterations in [ Thru.Cli.Kernels.alu, 40; Thru.Cli.Kernels.memory, 1; Thru.Cli.Kernels.branchy, 40; Thru.Cli.Kernels.sha256, 1 ] do
         let image = k.Code Thru.Cli.Kernels.RawMode iterations
         let w = baseAddress + 0x10000UL
         let full = runRaw interpreter image (Array.zeroCreate 32) Int64.MaxValue w 4096
@@ -156,7 +156,7 @@ let private thruRun (options: EngineOptions) (engineEnv: EngineEnvironment) (cu:
 let ``metered Thru kernels agree with the interpreter at budgets before, across and after the default tier starts compiling`` () =
     let rnd = Random(int (testSeed 72UL))
 
-    for k, iterations in [ Thru.Cli.Kernels.alu, 20_000; Thru.Cli.Kernels.memory, 40; Thru.Cli.Kernels.branchy, 15_000 ] do
+    for k, iterations in [ Thru.Cli.Kernels.alu, 20_000; Thru.Cli.Kernels.memory, 40; Thru.Cli.Kernels.branchy, 15_000; Thru.Cli.Kernels.sha256, 60 ] do
         let world = worldEnvironment "accept-all"
         let env = { world with State = world.State.Add(programKey, programAccount (Thru.Cli.Kernels.executable k iterations)) }
         let engineEnv = engineEnvironment env
