@@ -142,6 +142,10 @@ let envOfWith (extra: Map<string, Value>) (s: Space) (accesses: (string * Concre
         | "flagCompressed" -> B(meta args |> Option.exists (AccountMeta.hasFlag AccountFlags.compressed))
         | "ownedByRunning" -> B(meta args |> Option.exists (fun m -> m.Owner = s.Accounts[Space.programIndex s].Key))
         | "dataWritableMark" -> B (account args).DataWritable
+        | "cowPage" ->
+            match args with
+            | [ i; p ] -> B(s.Accounts[Value.int i].CowPages.Contains(Value.int p))
+            | _ -> failwith "two arguments expected"
         | "stackOwned" -> B(s.Stack.Owners.ContainsKey(page args))
         | "stackOwner" -> Value.ofInt (s.Stack.Owners.TryFind(page args) |> Option.defaultValue 0)
         | "heapOwned" -> B(s.Heap.Owners.ContainsKey(page args))
@@ -211,10 +215,19 @@ let realize (m: Assignment) (prefixes: string list) : Space * ConcreteAccess lis
                             Flags = flags
                             DataSize = uint32 (Value.int (at "dataSizeField" i (Value.ofInt 0))) }
 
+            let cow =
+                m.Points
+                |> Map.toList
+                |> List.choose (fun ((f, args), v) ->
+                    match args with
+                    | [ j; p ] when f = "cowPage" && Value.int j = i && Value.bool v -> Some(Value.int p)
+                    | _ -> None)
+                |> Set.ofList
+
             { Key = key i
               Meta = meta
               Data = Overlay.empty
-              CowPages = Set.empty
+              CowPages = cow
               DataWritable = Value.bool (at "dataWritableMark" i (B false)) })
 
     let owners (ownedFn: string) (ownerFn: string) =

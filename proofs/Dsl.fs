@@ -129,6 +129,7 @@ type Term with
     static member (>>>)(a: Term, n: int) = node LShr [ a; bv (width a) (uint64 n) ]
     static member (<<<)(a: Term, n: int) = node Shl [ a; bv (width a) (uint64 n) ]
 
+let bxor a b = node BXor [ a; b ]
 let udiv a b = node UDiv [ a; b ]
 let urem a b = node URem [ a; b ]
 /// Model `int` division (truncating toward zero, as .NET).
