@@ -479,24 +479,9 @@ internal static unsafe class BlockCompiler
                 a();
             }
 
-            // The write-back: every exit comes here.
+            // The write-back: every exit comes here (the same stores as before a slow-path call, then the pc).
             il.MarkLabel(exit);
-            for (int r = 1; r < 32; r++)
-            {
-                if (written[r])
-                {
-                    StatePointer(8 * r);
-                    il.Emit(OpCodes.Ldloc, regs[r]!);
-                    il.Emit(OpCodes.Stind_I8);
-                }
-            }
-
-            StatePointer(OffBudget);
-            il.Emit(OpCodes.Ldloc, budget);
-            il.Emit(OpCodes.Stind_I8);
-            StatePointer(OffCount);
-            il.Emit(OpCodes.Ldloc, count);
-            il.Emit(OpCodes.Stind_I8);
+            Spill();
             StatePointer(OffPc);
             il.Emit(OpCodes.Ldloc, exitPc);
             il.Emit(OpCodes.Stind_I8);

@@ -51,19 +51,8 @@ type private Item =
     /// A branch over the next item.
     | SkipNext of BranchOp * Reg * Reg
 
-let private computational32 =
-    genInstr
-    |> Gen.filter (fun i ->
-        match i with
-        | OpImm _ | ShiftImm _ | Op _ | Unary _ | LUI _ | AUIPC _ -> true
-        | _ -> false)
-
-let private computational16 =
-    genCInstr
-    |> Gen.filter (fun c ->
-        match c with
-        | C_J _ | C_BEQZ _ | C_BNEZ _ | C_JR _ | C_JALR _ | C_EBREAK -> false
-        | _ -> true)
+let private computational32 = RawDifferentialTests.computational32
+let private computational16 = RawDifferentialTests.computational16
 
 /// Loads and stores based on x9 (the data page, reset every iteration unless an instruction of the
 /// body overwrites it), mostly aligned: a few fault, at any position of the block.

@@ -185,14 +185,14 @@ let private describeCode (code: byte[]) =
 
 /// Computational instructions (every OP, OP-IMM, shift, unary, LUI, AUIPC form) and every
 /// compressed instruction that is not a control transfer.
-let private computational32 =
+let computational32 =
     genInstr
     |> Gen.filter (fun i ->
         match i with
         | OpImm _ | ShiftImm _ | Op _ | Unary _ | LUI _ | AUIPC _ -> true
         | _ -> false)
 
-let private computational16 =
+let computational16 =
     genCInstr
     |> Gen.filter (fun c ->
         match c with
