@@ -13,7 +13,7 @@ namespace Thru.Engine;
 /// significant bit of byte 0; leaf = SHA-256(0x00 ‖ key ‖ value hash); node = SHA-256(0x01 ‖ left ‖ right); a missing
 /// sibling is 32 zero bytes; the leaf sits one below the deepest sibling (at the root without siblings); a CREATION
 /// proof whose leaf key and hash are all zero shows an empty position. An account's value hash is
-/// SHA-256(64-byte runtime record ‖ data) (D-STATE-VALUE).
+/// SHA-256(64-byte runtime record ‖ data) (D-STATE-TRIE).
 /// </summary>
 internal sealed class StateProof
 {

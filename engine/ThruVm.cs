@@ -250,8 +250,11 @@ internal sealed unsafe class ThruVm : IDisposable
     /// <summary>D-LIVE: for syscalls an account exists when it has metadata and is neither deleted nor compressed.</summary>
     private static bool Live(AccountSlot a) => a.Exists && !a.Meta.Has(AccountFlag.Deleted) && !a.Meta.Has(AccountFlag.Compressed);
 
-    /// <summary>Writable in the transaction and owned by the running program.</summary>
-    private bool WritableByProgram(int i) => Space.IsTxnWritable(i) && Space.Accounts[i].Meta.Owner == ProgramKey;
+    /// <summary>Writable in the transaction and owned by the running program (account_set_flags' check, D-SET-FLAGS).</summary>
+    private bool OwnedAndTxnWritable(int i) => Space.IsTxnWritable(i) && Space.Accounts[i].Meta.Owner == ProgramKey;
+
+    /// <summary>"Writable by the current program" (spec/syscalls.md §3): owned, writable in the transaction, not a program account.</summary>
+    private bool WritableByProgram(int i) => OwnedAndTxnWritable(i) && !Space.Accounts[i].Meta.Has(AccountFlag.Program);
 
     private bool InCallStack(int i)
     {
@@ -298,7 +301,7 @@ internal sealed unsafe class ThruVm : IDisposable
         return m;
     }
 
-    /// <summary>A proof and its block's state root (D-PROOF-SLOT: the proof's slot must be a visible block).</summary>
+    /// <summary>A proof and its block's state root (D-STATE-TRIE: the proof's slot must be a visible block).</summary>
     private long ProofAndRoot(byte[] bytes, out StateProof? proof, out byte[] root)
     {
         root = [];
@@ -354,7 +357,7 @@ internal sealed unsafe class ThruVm : IDisposable
         return true;
     }
 
-    /// <summary>D-EXECUTABLE: version 1, zero reserved bytes, an 8-byte zero trailer, at most 16 MiB.</summary>
+    /// <summary>D-TRAILER, D-RESERVED: version 1, zero reserved bytes, an 8-byte zero trailer, at most 16 MiB.</summary>
     public static bool ValidExecutable(ReadOnlySpan<byte> image)
     {
         if (image.Length < 16 || image.Length > MaxDataSize || image[0] != 1)
@@ -483,22 +486,19 @@ internal sealed unsafe class ThruVm : IDisposable
     private bool IncrementAnonymousSegmentSz()
     {
         long delta = (long)Arg(1);
-        Anonymous? segment = AnonymousTarget(Arg(0), out _);
-        if (segment == null)
-        {
-            if (!Charge(BaseCost))
-            {
-                return false;
-            }
 
-            machine.SetRegister(10, unchecked((ulong)SyscallCode.InvalidSegmentId));
-            machine.Pc += 4;
-            return true;
-        }
-
+        // D-CU-CHARGE: the cost is a function of the arguments alone, paid before the segment is looked at.
         if (!Charge(BaseCost + (ulong)Math.Max(0, delta)))
         {
             return false;
+        }
+
+        Anonymous? segment = AnonymousTarget(Arg(0), out _);
+        if (segment == null)
+        {
+            machine.SetRegister(10, unchecked((ulong)SyscallCode.InvalidSegmentId)); // D-ANON-SIZE: a1 unchanged
+            machine.Pc += 4;
+            return true;
         }
 
         long newSize = unchecked(segment.Size + delta);
@@ -521,7 +521,7 @@ internal sealed unsafe class ThruVm : IDisposable
         if (!Index(Arg(0), out int i)) return SyscallCode.InvalidAccountIndex;
         AccountSlot a = Space.Accounts[i];
         if (!Live(a)) return SyscallCode.AccountDoesNotExist;
-        if (!WritableByProgram(i) || a.Meta.Has(AccountFlag.Program)) return SyscallCode.AccountNotWritable;
+        if (!WritableByProgram(i)) return SyscallCode.AccountNotWritable;
         a.DataWritable = true;
         return SyscallCode.Success;
     }
@@ -642,7 +642,7 @@ internal sealed unsafe class ThruVm : IDisposable
         if (!Index(Arg(0), out int i)) return SyscallCode.InvalidAccountIndex;
         AccountSlot a = Space.Accounts[i];
         if (!Live(a)) return SyscallCode.AccountDoesNotExist;
-        if (!WritableByProgram(i) || a.Meta.Has(AccountFlag.Program)) return SyscallCode.AccountNotWritable;
+        if (!WritableByProgram(i)) return SyscallCode.AccountNotWritable;
         ulong requested = Arg(1);
         if (requested > MaxDataSize) return SyscallCode.AccountTooBig;
         long newSize = (long)requested, oldSize = a.Meta.DataSize;
@@ -673,7 +673,10 @@ internal sealed unsafe class ThruVm : IDisposable
 
     // ------------------------------------------------------------------ 0x08, 0x09: compression
 
-    /// <summary>0x08 account_compress(idx, proof, proof_sz). D-COMPRESS. Cost 512 + proof_sz + data_sz + 62.</summary>
+    /// <summary>
+    /// 0x08 account_compress(idx, proof, proof_sz). An ephemeral account is deleted instead, a deleted one stays deleted
+    /// (both return 0). D-COMPRESS. Cost 512 + proof_sz + data_sz + 62 (D-META-COST).
+    /// </summary>
     private long AccountCompress()
     {
         ulong proofSize = Arg(2);
@@ -681,6 +684,12 @@ internal sealed unsafe class ThruVm : IDisposable
         if (!Charge(SaturatingAdd(SaturatingAdd(BaseCost + MetaCost, proofSize), dataSize))) return Stopped;
         if (!Index(Arg(0), out int i)) return SyscallCode.InvalidAccountIndex;
         AccountSlot a = Space.Accounts[i];
+        if (a.Exists && a.Meta.Has(AccountFlag.Deleted))
+        {
+            // A deleted account is "deleted instead": it stays deleted and the call returns 0.
+            return Space.IsTxnWritable(i) ? SyscallCode.Success : SyscallCode.AccountNotWritable;
+        }
+
         if (!Live(a)) return SyscallCode.AccountDoesNotExist;
         if (!Space.IsTxnWritable(i)) return SyscallCode.AccountNotWritable;
         if (a.Meta.Has(AccountFlag.Ephemeral))
@@ -908,7 +917,7 @@ internal sealed unsafe class ThruVm : IDisposable
         if (!Index(Arg(0), out int i)) return SyscallCode.InvalidAccountIndex;
         AccountSlot a = Space.Accounts[i];
         if (!Live(a)) return SyscallCode.AccountDoesNotExist;
-        if (!WritableByProgram(i)) return SyscallCode.AccountNotWritable;
+        if (!OwnedAndTxnWritable(i)) return SyscallCode.AccountNotWritable;
         byte flags = (byte)Arg(1);
         if (((flags ^ a.Meta.Flags) & ~AccountFlag.Program & 0xFF) != 0) return SyscallCode.InvalidFlags;
         bool setting = (flags & AccountFlag.Program) != 0 && !a.Meta.Has(AccountFlag.Program);

@@ -39,6 +39,7 @@ public static class TransactionExecutor
         Settle(env.State, t.FeePayer, payer, payerData, dataUnchanged: null, afterFee);
 
         if (!env.State.TryGetValue(t.Program, out EngineAccount? programAccount)
+            || !IsLive(programAccount)
             || (programAccount.Flags & AccountFlag.Program) == 0
             || !ThruVm.ValidExecutable(programAccount.Data))
         {
@@ -170,7 +171,7 @@ public static class TransactionExecutor
         payer = default;
         payerData = [];
         ulong slot = env.CurrentSlot;
-        // D-EXPIRY-OVERFLOW: start_slot + expiry_after saturates.
+        // D-PREEXEC-ORDER: start_slot + expiry_after saturates.
         ulong expiry = t.ExpiryAfter > ulong.MaxValue - t.StartSlot ? ulong.MaxValue : t.StartSlot + t.ExpiryAfter;
         if (slot < t.StartSlot)
         {
@@ -182,7 +183,7 @@ public static class TransactionExecutor
             return Refuse(TxnError.Expired, $"current slot {slot} is at or after the expiry slot {expiry}", out code, out reason);
         }
 
-        if (env.State.TryGetValue(t.FeePayer, out EngineAccount? stored))
+        if (env.State.TryGetValue(t.FeePayer, out EngineAccount? stored) && IsLive(stored))
         {
             payer = Meta.Of(stored);
             payerData = stored.Data;
@@ -221,6 +222,9 @@ public static class TransactionExecutor
         return PreExecution.Proceed;
     }
 
+    /// <summary>D-LIVE: a stored account that is deleted or compressed (archived) counts as absent before execution.</summary>
+    private static bool IsLive(EngineAccount a) => (a.Flags & (AccountFlag.Deleted | AccountFlag.Compressed)) == 0;
+
     private static PreExecution Refuse(int c, string r, out int code, out string reason)
     {
         code = c;
@@ -229,7 +233,7 @@ public static class TransactionExecutor
     }
 
     /// <summary>
-    /// D-FEE-PAYER-PROOF: a fee payer missing from the state comes from the attached proof: CREATION makes an empty EOA,
+    /// D-PREEXEC-ORDER: a fee payer missing from the state (or deleted or compressed there, D-LIVE) comes from the attached proof: CREATION makes an empty EOA,
     /// EXISTING restores the attached 64-byte record (data size 0, owned by the EOA program).
     /// </summary>
     private static bool FeePayerFromProof(EngineEnvironment env, WireTransaction t, ulong slot, out Meta payer, out int code, out string reason)

@@ -193,7 +193,7 @@ internal sealed class WireTransaction
     }
 
     /// <summary>
-    /// Account layout (spec/transactions.md §2, D-ACCOUNT-WALK): the count limit; fee payer = program; a merge walk over
+    /// Account layout (spec/transactions.md §2, D-TXN-CHECKS): the count limit; fee payer = program; a merge walk over
     /// both lists in key order reporting, at the first offending key, a key in both lists, a repeated key or a descent;
     /// finally the fee payer or the program in either list.
     /// </summary>

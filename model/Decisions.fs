@@ -169,6 +169,13 @@ let register: Decision list =
           "The 64-byte runtime record with magic 0xC7A3 at offset 0."
           "TO:accounts/account-model (the SDK view omits the runtime-only magic); SDK TSDK_ACCOUNT_META_FOOTPRINT = 62; RPC tn_account.rs (64 bytes)"
       d
+          "D-META-COST"
+          (Some 22)
+          "What is 'sizeof(account meta)' in the compute-unit costs of account_create, create_ephemeral, create_eoa and compress?"
+          "62 (TSDK_ACCOUNT_META_FOOTPRINT, the size of the view of D-META-VIEW) in all four: create 512 + 32 + proof_sz + 62, create_ephemeral 512 + 32 + 62, create_eoa 512 + 64 + proof_sz + 62, compress 512 + proof_sz + data_sz + 62."
+          "64 (sizeof(tn_account_meta_t), the runtime record) in create_eoa and compress, as the older DT text writes, or in all four."
+          "TO:vm/syscalls/account_create (sizeof(tsdk_account_meta_t)); DT:vm/syscalls/account_create_eoa, account_compress (sizeof(tn_account_meta_t)); spec/syscalls.md §2"
+      d
           "D-BLOCK-CTX"
           (Some 13)
           "Which bytes of the block-context segment are readable?"
@@ -200,9 +207,9 @@ let register: Decision list =
           "D-MU"
           (Some 8)
           "What is one memory unit?"
-          "One 4 KiB page of the transaction's page pool, which holds req_memory_units pages. Pages are taken by stack and heap growth, copy-on-write account-data pages and event storage. consumed_memory_units is the most pages held at once."
-          "Bytes; or pages counted without reuse."
-          "TO:runtime/resources example (simple program ~2-4 MUs: stack 1-2, locals 1, event 1)"
+          "One 4 KiB page of the transaction's page pool, which holds req_memory_units pages. Pages are taken by stack and heap growth, copy-on-write account-data pages and event storage. Account metadata takes no pool pages (it lives in the runtime's account records), so creations take none and account_decompress returns INSUFFICIENT_PAGES only for its data pages. consumed_memory_units is the most pages held at once."
+          "Bytes; or pages counted without reuse; or a pool page for each account's metadata once it is made writable or created (the syscall pages say metadata pages 'may' be allocated)."
+          "TO:runtime/resources example (simple program ~2-4 MUs: stack 1-2, locals 1, event 1, no metadata pages); spec/syscalls.md 0x02, 0x04, 0x09 (metadata pages)"
       d
           "D-TRAILER"
           (Some 1)
@@ -255,18 +262,18 @@ let register: Decision list =
           "SDK entrypoint.S (a callee reads the parent's stack_pages to place its stack below)"
       d
           "D-ANON-SIZE"
-          None
+          (Some 17)
           "How is a stack size of 0 expressed to set_anonymous_segment_sz, and what does increment return in a1?"
-          "The one-past-the-top address 0x0500_0100_0000 (the SDK's initial sp) names the stack with size 0. increment returns in a1 the lowest mapped stack address (0x0500_0100_0000 when empty) or one past the heap's end, also when it fails."
+          "The one-past-the-top address 0x0500_0100_0000 (the SDK's initial sp) names the stack with size 0. increment returns in a1 the lowest mapped stack address (0x0500_0100_0000 when empty) or one past the heap's end, also when it fails; when a0 names no stack or heap segment (INVALID_SEGMENT_ID) a1 is unchanged."
           "Size 0 inexpressible; a1 undefined on failure."
           "TO:vm/syscalls/set_anonymous_segment_sz, increment_anonymous_segment_sz; SDK entrypoint.S"
       d
           "D-LIVE"
           None
           "Is a deleted or compressed account an existing account for syscalls?"
-          "No: syscalls that require an existing account return ACCOUNT_DOES_NOT_EXIST for it, and creation may recreate it; its metadata and data stay readable through segments 0x02/0x03 for the rest of the transaction. Deleted and ephemeral accounts leave the state at commit."
-          "Deleted accounts still exist until commit."
-          "TO:vm/syscalls/account_delete (data remains readable; recreating a deleted account is allowed)"
+          "No: syscalls that require an existing account return ACCOUNT_DOES_NOT_EXIST for it, and creation may recreate it; its metadata and data stay readable through segments 0x02/0x03 for the rest of the transaction. Deleted and ephemeral accounts leave the state at commit; a compressed account stays in it, archived. Before execution, a fee payer or program account whose stored record is deleted or compressed counts as absent: the fee payer then needs its state proof (D-PREEXEC-ORDER), the program is INVALID_PROGRAM_ACCOUNT. account_compress of a deleted account returns 0 and changes nothing (it is 'deleted instead')."
+          "Deleted accounts still exist until commit; an archived fee payer or program used as if active."
+          "TO:vm/syscalls/account_delete (data remains readable; recreating a deleted account is allowed); spec/transactions.md §5 (the fee payer must exist or be created/decompressed from the attached proof); spec/syscalls.md 0x08 (ephemeral and deleted accounts are deleted instead, returning 0)"
       d
           "D-UNKNOWN-SYSCALL"
           (Some 7)
@@ -274,6 +281,13 @@ let register: Decision list =
           "Execution stops like an illegal instruction: VM error SIGILL (-2), runtime code VM_FAILED."
           "Return BAD_PARAMS (-20) and continue."
           "None (unspecified); a call the VM does not have cannot complete"
+      d
+          "D-FAULT-REPORT"
+          (Some 27)
+          "How does the result record tell the ways a transaction can end apart?"
+          "vm_error gives the class: VM_FAILED (-767) for a fault, an illegal instruction, a breakpoint or an unknown syscall; VM_REVERT (-765); CU_EXHAUSTED (-764); SU_EXHAUSTED (-763); INVALID_PROGRAM_ACCOUNT (-766) when account 1 is not a valid program. execution_code carries the VM error (SIGILL -2, SIGSEGV -3, SIGCU, SIGSU; SIGTEXT -1 for the invalid program; 0 after exit or revert); fault_code is NONE, REVERT (1), SIGCU (2) or SIGSU (3); error_program_acc_idx names the program running when it ended."
+          "A distinct vm_error per trap kind."
+          "spec/errors.md (TransactionExecutionResult, VmFaultCode has only NONE/REVERT/SIGCU/SIGSU; runtime codes -767..-763); e2e (loops and syscalls end with fault code 2)"
       d
           "D-EVENT-LIMIT"
           (Some 23)
@@ -320,14 +334,14 @@ let register: Decision list =
           "D-SEQ"
           None
           "When does an account's seq change?"
-          "At the end of the transaction, every account whose metadata (other than seq) or data differs from before gets seq + 1 (once), including the fee payer for its nonce and fee; new accounts start at 0."
-          "seq + 1 per modification."
+          "At the end of the transaction, every account whose metadata (other than seq) or data differs from before gets seq + 1 (once), including the fee payer for its nonce and fee. 'Before' is the account's record in the state before the transaction: an account with no record there (created, or restored from a proof when the state held nothing for its key) starts at 0; an account restored over its archived (compressed) record continues from that record's seq."
+          "seq + 1 per modification; or a restored account always continuing from the seq in its proof's record."
           "spec/transactions.md §7 (seq incremented at end of txn for modified accounts)"
       d
           "D-PREEXEC-ORDER"
           (Some 19)
           "In which order are the pre-execution checks made?"
-          "Liveness (NOT_LIVE_YET, then EXPIRED; start_slot + expiry_after saturates), fee payer (from the state; when absent, from the attached proof: CREATION creates an empty EOA, EXISTING restores the attached record, which must have data_sz 0 and the EOA owner), owner = the EOA program (INVALID_FEE_PAYER_ACCOUNT_OWNER), nonce equality (NONCE_TOO_LOW / TOO_HIGH), nonce + 1, then the fee (INSUFFICIENT_FEE_PAYER_BALANCE keeps the advanced nonce). A missing or invalid program account (account 1) is INVALID_PROGRAM_ACCOUNT after the fee."
+          "Liveness (NOT_LIVE_YET, then EXPIRED; start_slot + expiry_after saturates), fee payer (from the state; when absent there, deleted or compressed (D-LIVE), from the attached proof: CREATION creates an empty EOA, EXISTING restores the attached record, which must have data_sz 0 and the EOA owner), owner = the EOA program (INVALID_FEE_PAYER_ACCOUNT_OWNER), nonce equality (NONCE_TOO_LOW / TOO_HIGH), nonce + 1, then the fee (INSUFFICIENT_FEE_PAYER_BALANCE keeps the advanced nonce). A missing or invalid program account (account 1) is INVALID_PROGRAM_ACCOUNT after the fee."
           "Nonce before liveness; fee before nonce."
           "TO:runtime/transaction-execution; spec/transactions.md §5"
       d

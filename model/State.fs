@@ -61,6 +61,10 @@ module AccountMeta =
 
     let hasFlag (flag: byte) (m: AccountMeta) = m.Flags &&& flag <> 0uy
 
+    /// Active: neither deleted nor compressed (archived). Decision D-LIVE.
+    let isLive (m: AccountMeta) =
+        not (hasFlag AccountFlags.deleted m) && not (hasFlag AccountFlags.compressed m)
+
 /// A committed account: metadata and data (Data.Length = Meta.DataSize).
 type Account = { Meta: AccountMeta; Data: byte[] }
 
@@ -73,3 +77,6 @@ module Account =
           Data = data }
 
     let isProgram (a: Account) = AccountMeta.hasFlag AccountFlags.program a.Meta
+
+    /// Active: neither deleted nor compressed (archived). Decision D-LIVE.
+    let isLive (a: Account) = AccountMeta.isLive a.Meta

@@ -155,7 +155,7 @@ let canWriteData (idx: Term) =
 /// visibleBlocks = min Blocks.Length Layout.blockHistory.
 let visibleBlocks = ite (Sp.blocksLen <. i32 Layout.blockHistory) Sp.blocksLen (i32 Layout.blockHistory)
 
-/// segmentOf (decisions D-NULL, D-EVENTS-SEGMENT), as a `Seg` code.
+/// segmentOf (decisions D-NULL, D-EVENT-LIMIT), as a `Seg` code.
 let segmentOf (segType: Term) (segIdx: Term) : Term =
     let ty (t: int) = segType =. i32 t
     let idx (i: int) = segIdx =. i32 i

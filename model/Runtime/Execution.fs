@@ -112,7 +112,8 @@ type private PreExecution =
     /// Refused before execution; the state to keep (nonce advanced, or unchanged).
     | Refused of code: int * reason: string * state: Map<Pubkey, Account>
 
-/// The fee payer when it is not in the active state. Decision D-PREEXEC-ORDER: the attached
+/// The fee payer when it is not in the active state (absent, deleted or compressed: decision
+/// D-LIVE). Decision D-PREEXEC-ORDER: the attached
 /// proof is consulted only then; a CREATION proof creates an empty EOA, an EXISTING proof restores
 /// the attached 64-byte record (which must have data_sz 0 and the EOA owner).
 let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (slot: uint64) : Result<Account, int * string> =
@@ -159,8 +160,8 @@ let private preExecute (env: Environment) (t: Transaction.Transaction) : PreExec
     else
         let payer =
             match env.State.TryFind h.FeePayer with
-            | Some a -> Ok a
-            | None -> feePayerFromProof env t slot
+            | Some a when Account.isLive a -> Ok a
+            | _ -> feePayerFromProof env t slot
 
         match payer with
         | Error(code, reason) -> Refused(code, reason, env.State)
@@ -195,7 +196,7 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
 
             let program =
                 match snd committed[1] with
-                | Some a when Account.isProgram a -> Executable.parseWith env.Profile.TrailerSize a.Data |> Result.toOption
+                | Some a when Account.isProgram a && Account.isLive a -> Executable.parseWith env.Profile.TrailerSize a.Data |> Result.toOption
                 | _ -> None
 
             match program with

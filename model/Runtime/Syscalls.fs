@@ -25,7 +25,7 @@ type Outcome =
 /// The base cost of every syscall (TN_VM_SYSCALL_BASE_COST).
 let baseCost = 512UL
 
-/// sizeof(account meta) in the cost formulas (decision D-META-VIEW: 62).
+/// sizeof(account meta) in the cost formulas (decision D-META-COST: 62, for every syscall).
 let metaCost = uint64 Layout.metaViewSize
 
 // ---------------------------------------------------------------------------------------
@@ -67,9 +67,7 @@ let private index (vm: Vm) (v: uint64) : Result<int, int64> =
 /// Decision D-LIVE: for syscalls an account exists when it has metadata and is neither deleted
 /// nor compressed (a deleted account's bytes stay readable through segments 0x02/0x03).
 let private liveMeta (a: AccountState) =
-    match a.Meta with
-    | Some m when not (AccountMeta.hasFlag AccountFlags.deleted m) && not (AccountMeta.hasFlag AccountFlags.compressed m) -> Some m
-    | _ -> None
+    a.Meta |> Option.filter AccountMeta.isLive
 
 let private existing (vm: Vm) (i: int) : Result<AccountMeta, int64> =
     match liveMeta vm.Space.Accounts[i] with
@@ -79,8 +77,14 @@ let private existing (vm: Vm) (i: int) : Result<AccountMeta, int64> =
 let private txnWritable (vm: Vm) (i: int) = Space.isTxnWritable vm.Space i
 let private ownedByProgram (vm: Vm) (m: AccountMeta) = m.Owner = Vm.program vm
 
-/// "Writable by the current program": writable in the transaction and owned by the program.
-let private writableByProgram (vm: Vm) (i: int) (m: AccountMeta) = txnWritable vm i && ownedByProgram vm m
+/// Writable in the transaction and owned by the running program (account_set_flags' check,
+/// decision D-SET-FLAGS).
+let private ownedAndTxnWritable (vm: Vm) (i: int) (m: AccountMeta) = txnWritable vm i && ownedByProgram vm m
+
+/// "Writable by the current program" (spec/syscalls.md §3): owned by the running program, writable
+/// in the transaction, and not a program account.
+let private writableByProgram (vm: Vm) (i: int) (m: AccountMeta) =
+    ownedAndTxnWritable vm i m && not (AccountMeta.hasFlag AccountFlags.program m)
 
 let private updateAccount (vm: Vm) (i: int) (f: AccountState -> AccountState) =
     { vm with Space = { vm.Space with Accounts = Array.updateAt i (f vm.Space.Accounts[i]) vm.Space.Accounts } }
@@ -182,19 +186,18 @@ let setAnonymousSegmentSz (vm: Vm) : Outcome =
             })
 
 /// 0x01 increment_anonymous_segment_sz(addr, delta): grow (delta > 0), shrink (< 0) or query (0)
-/// the segment holding addr; a1 returns the boundary (decision D-ANON-SIZE: also on failure).
-/// Cost 512 + max(0, delta).
+/// the segment holding addr; a1 returns the boundary (decision D-ANON-SIZE: also on failure, except
+/// when addr names no stack or heap, where a1 is unchanged). Cost 512 + max(0, delta).
 let incrementAnonymousSegmentSz (vm: Vm) : Outcome =
     let delta = int64 (arg vm 1)
 
-    match anonymousTarget (arg vm 0) with
-    | None -> syscall baseCost vm (fun _ -> Error C.invalidSegmentId)
-    | Some(t, _) ->
-        let cost = baseCost + uint64 (max 0L delta)
-
-        match Vm.charge cost vm with
-        | Error(vm, ending) -> Stop(vm, ending)
-        | Ok vm ->
+    // Decision D-CU-CHARGE: the cost is a function of the arguments alone, paid before the segment is looked at.
+    match Vm.charge (baseCost + uint64 (max 0L delta)) vm with
+    | Error(vm, ending) -> Stop(vm, ending)
+    | Ok vm ->
+        match anonymousTarget (arg vm 0) with
+        | None -> returns C.invalidSegmentId vm
+        | Some(t, _) ->
             let old = int64 (segmentOfTarget vm.Space t).Size
             let newSize = old + delta
 
@@ -219,7 +222,7 @@ let setAccountDataWritable (vm: Vm) : Outcome =
         result {
             let! i = index vm (arg vm 0)
             let! m = existing vm i
-            do! require (writableByProgram vm i m && not (AccountMeta.hasFlag AccountFlags.program m)) C.accountNotWritable
+            do! require (writableByProgram vm i m) C.accountNotWritable
             return returns C.success (updateAccount vm i (fun a -> { a with DataWritable = true }))
         })
 
@@ -312,7 +315,7 @@ let accountCreateEphemeral (vm: Vm) : Outcome =
 /// 0x0F account_create_eoa(idx, signature, proof, proof_sz): an externally owned account whose
 /// key signed the EOA-creation message, proven absent, owned by the EOA program (the all-zero
 /// key). Decision D-EOA-MESSAGE: the message, and the index must be writable in the transaction
-/// like every other creation. Cost 512 + 64 + proof_sz + 62.
+/// like every other creation. Cost 512 + 64 + proof_sz + 62 (decision D-META-COST).
 let accountCreateEoa (vm: Vm) : Outcome =
     let proofSize = arg vm 3
 
@@ -364,7 +367,7 @@ let accountResize (vm: Vm) : Outcome =
         result {
             let! i = index vm (arg vm 0)
             let! m = existing vm i
-            do! require (writableByProgram vm i m && not (AccountMeta.hasFlag AccountFlags.program m)) C.accountNotWritable
+            do! require (writableByProgram vm i m) C.accountNotWritable
             let newSize = arg vm 1
             do! require (newSize <= uint64 Executable.maximumSize) C.accountTooBig
             let newSize = int64 newSize
@@ -399,8 +402,10 @@ let accountResize (vm: Vm) : Outcome =
 
 /// 0x08 account_compress(idx, proof, proof_sz): archive the account (COMPRESSED flag) with a proof
 /// that its slot in the state trie may be written (CREATION or UPDATING). An ephemeral account is
-/// deleted instead. Decision D-COMPRESS: at most one per transaction, only with the transaction's
-/// MAY_COMPRESS_ACCOUNT flag. Cost 512 + proof_sz + data_sz + 62.
+/// deleted instead, and a deleted account stays deleted; both return 0 (spec/syscalls.md 0x08, with
+/// writability in the transaction still required). Decision D-COMPRESS: at most one per
+/// transaction, only with the transaction's MAY_COMPRESS_ACCOUNT flag. Cost 512 + proof_sz +
+/// data_sz + 62 (decision D-META-COST).
 let accountCompress (vm: Vm) : Outcome =
     let proofSize = arg vm 2
     let dataSize =
@@ -411,22 +416,27 @@ let accountCompress (vm: Vm) : Outcome =
     syscall (saturatingAdd (saturatingAdd (baseCost + metaCost) proofSize) dataSize) vm (fun vm ->
         result {
             let! i = index vm (arg vm 0)
-            let! m = existing vm i
-            do! require (txnWritable vm i) C.accountNotWritable
 
-            if AccountMeta.hasFlag AccountFlags.ephemeral m then
-                return returns C.success (setMeta vm i { m with Flags = m.Flags ||| AccountFlags.deleted })
+            if vm.Space.Accounts[i].Meta |> Option.exists (AccountMeta.hasFlag AccountFlags.deleted) then
+                do! require (txnWritable vm i) C.accountNotWritable
+                return returns C.success vm
             else
-                do! require vm.Compressed.IsNone C.txnHasCompressedAccount
-                do! require (vm.Ctx.TxnFlags &&& Transaction.flagMayCompressAccount <> 0uy) C.accountCompressionNotAllowed
-                do! require (not (AccountMeta.hasFlag AccountFlags.uncompressable m)) C.accountUncompressable
-                do! require (not (inCallStack vm i)) C.programInCallStack
-                let! proofBytes = bytesAt vm (arg vm 1) proofSize
-                let! proof = proofAndRoot vm proofBytes
-                do! verifyProof vm vm.Space.Accounts[i].Key StateProof.Replaceable proof
-                let! vm = deactivate vm (Vm.footprint (int64 m.DataSize))
-                let vm = setMeta vm i { m with Flags = m.Flags ||| AccountFlags.compressed }
-                return returns C.success { vm with Compressed = Some i }
+                let! m = existing vm i
+                do! require (txnWritable vm i) C.accountNotWritable
+
+                if AccountMeta.hasFlag AccountFlags.ephemeral m then
+                    return returns C.success (setMeta vm i { m with Flags = m.Flags ||| AccountFlags.deleted })
+                else
+                    do! require vm.Compressed.IsNone C.txnHasCompressedAccount
+                    do! require (vm.Ctx.TxnFlags &&& Transaction.flagMayCompressAccount <> 0uy) C.accountCompressionNotAllowed
+                    do! require (not (AccountMeta.hasFlag AccountFlags.uncompressable m)) C.accountUncompressable
+                    do! require (not (inCallStack vm i)) C.programInCallStack
+                    let! proofBytes = bytesAt vm (arg vm 1) proofSize
+                    let! proof = proofAndRoot vm proofBytes
+                    do! verifyProof vm vm.Space.Accounts[i].Key StateProof.Replaceable proof
+                    let! vm = deactivate vm (Vm.footprint (int64 m.DataSize))
+                    let vm = setMeta vm i { m with Flags = m.Flags ||| AccountFlags.compressed }
+                    return returns C.success { vm with Compressed = Some i }
         })
 
 /// 0x09 account_decompress(idx, meta, data, proof, proof_sz): restore a compressed (or absent)
@@ -601,7 +611,7 @@ let accountSetFlags (vm: Vm) : Outcome =
         result {
             let! i = index vm (arg vm 0)
             let! m = existing vm i
-            do! require (writableByProgram vm i m) C.accountNotWritable
+            do! require (ownedAndTxnWritable vm i m) C.accountNotWritable
             let flags = byte (arg vm 1)
             do! require ((flags ^^^ m.Flags) &&& ~~~AccountFlags.program = 0uy) C.invalidFlags
             let setting = flags &&& AccountFlags.program <> 0uy && not (AccountMeta.hasFlag AccountFlags.program m)

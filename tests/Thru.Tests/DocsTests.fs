@@ -17,12 +17,15 @@ let ``the README's decisions table lists every decision with its current choice`
         Assert.That(text, Does.Contain(d.Choice.Replace("|", "\\|")), sprintf "%s: choice text out of date (regenerate with thru decisions --markdown)" d.Id)
 
 [<Test>]
-let ``every decision id cited in the model is in the register`` () =
-    let modelDir = Path.Combine(Path.GetDirectoryName(Thru.Tests.Generators.artifactsDir), "model")
+let ``every decision id cited in the model, the engine, the proofs, compare and the CLI is in the register`` () =
+    let root = Path.GetDirectoryName(Thru.Tests.Generators.artifactsDir)
     let registered = Decisions.register |> List.map (fun d -> d.Id) |> Set.ofList
+    let built (f: string) = f.Contains "/bin/" || f.Contains "/obj/"
 
     let cited =
-        Directory.GetFiles(modelDir, "*.fs", SearchOption.AllDirectories)
+        [ "model"; "engine"; "proofs"; "compare"; "cli" ]
+        |> Seq.collect (fun dir -> Directory.GetFiles(Path.Combine(root, dir), "*.*s", SearchOption.AllDirectories))
+        |> Seq.filter (fun f -> (f.EndsWith ".fs" || f.EndsWith ".cs") && not (built f))
         |> Seq.collect (fun f -> System.Text.RegularExpressions.Regex.Matches(File.ReadAllText f, @"\bD-[A-Z0-9]+(-[A-Z0-9]+)*\b") |> Seq.map (fun m -> m.Value, Path.GetFileName f))
         |> Seq.filter (fun (id, _) -> not (registered.Contains id))
         |> List.ofSeq
