@@ -313,7 +313,7 @@ let register: Decision list =
           "D-COMPRESS"
           (Some 20)
           "When may an account be compressed?"
-          "At most one account per transaction (TXN_HAS_COMPRESSED_ACCOUNT), only when the transaction sets MAY_COMPRESS_ACCOUNT (else ACCOUNT_COMPRESSION_NOT_ALLOWED), never an UNCOMPRESSABLE account or a program in the call stack, with a CREATION or UPDATING proof for its key. An ephemeral account is deleted instead. The compression cool-down (ACCOUNT_IN_COMPRESSION_TIMEOUT) is unpublished and not modelled."
+          "At most one account per transaction (TXN_HAS_COMPRESSED_ACCOUNT), only when the transaction sets MAY_COMPRESS_ACCOUNT (else ACCOUNT_COMPRESSION_NOT_ALLOWED), never an UNCOMPRESSABLE account or a program in the call stack, with a CREATION or UPDATING proof for its key. An ephemeral account is deleted instead and a deleted one stays deleted (both return 0, before the flag and limit checks; writable in the transaction still required). The compression cool-down (ACCOUNT_IN_COMPRESSION_TIMEOUT) is unpublished and not modelled."
           "Compression allowed without the flag."
           "TO:vm/syscalls/account_compress, account_decompress; transaction flag bit 1"
       d

@@ -795,6 +795,9 @@ let genProgramTxn (verifier: string) : Gen<GenTxn> =
         let image = Executable.build (Array.concat [ code; bodyBytes; tailBytes ])
         let! cu, su, mu, flags = genBudgets
         let! cu = Gen.frequency [ 4, Gen.constant (min cu 40_000u); 1, Gen.choose (0, 3000) |> Gen.map uint32 ]
+        // Sometimes a pool just large enough for the stack and heap: the first copy-on-write page exhausts it.
+        let setupPages = uint16 (w.StackPages + w.HeapPages)
+        let! mu = Gen.frequency [ 5, Gen.constant mu; 1, Gen.constant setupPages ]
         let env = worldEnvironment verifier
         let env = { env with State = env.State.Add(programKey, programAccount image) }
         let h = { header feePayerKey programKey with ComputeUnits = cu; StateUnits = su; MemoryUnits = mu; Flags = flags }
