@@ -398,7 +398,7 @@ internal static unsafe class BlockCompiler
             il.Emit(OpCodes.Stind_I8);
         }
 
-        /// <summary>After a call out: every register, the budget, the count and the TLB pointer again from the State.</summary>
+        /// <summary>At entry and after a call out: every register the region uses, the budget, the count and the TLB pointer from the State.</summary>
         private void Reload()
         {
             for (int r = 1; r < 32; r++)
@@ -453,21 +453,10 @@ internal static unsafe class BlockCompiler
                 if (used[r])
                 {
                     regs[r] = il.DeclareLocal(typeof(ulong));
-                    StatePointer(8 * r);
-                    il.Emit(OpCodes.Ldind_I8);
-                    il.Emit(OpCodes.Stloc, regs[r]!);
                 }
             }
 
-            StatePointer(OffBudget);
-            il.Emit(OpCodes.Ldind_I8);
-            il.Emit(OpCodes.Stloc, budget);
-            StatePointer(OffCount);
-            il.Emit(OpCodes.Ldind_I8);
-            il.Emit(OpCodes.Stloc, count);
-            StatePointer(OffTlb);
-            il.Emit(OpCodes.Ldind_I);
-            il.Emit(OpCodes.Stloc, tlb);
+            Reload(); // the prologue loads what a call out reloads
 
             foreach (int b in blocks)
             {
