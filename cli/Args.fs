@@ -76,6 +76,58 @@ type ProofArgs =
             | Key _ -> "the account key, 64 hex digits."
             | Account _ -> "the name of an account of the accounts file."
 
+type TrieRootArgs =
+    | [<MainCommand; ExactlyOnce>] File of path: string
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "JSON array of {\"pubkey\": \"<64 hex>\", \"value_hash\": \"<64 hex>\"}."
+            | Json -> "print {\"root\": \"<hex>\"}."
+
+type TrieProveArgs =
+    | [<MainCommand; ExactlyOnce>] File of path: string
+    | Key of hex: string
+    | Slot of slot: uint64
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "JSON array of {\"pubkey\", \"value_hash\"} entries (as for trie root)."
+            | Key _ -> "the key to prove, 64 hex digits: EXISTING when it is in the file, CREATION otherwise."
+            | Slot _ -> "the slot written in the proof's header (default 0)."
+            | Json -> "print {\"type\": \"existing\"|\"creation\", \"proof\": \"<hex>\"}."
+
+type TrieVerifyArgs =
+    | Root of hex: string
+    | Key of hex: string
+    | Proof of hex: string
+    | Value_Hash of hex: string
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Root _ -> "the state root, 64 hex digits."
+            | Key _ -> "the key the proof is about, 64 hex digits."
+            | Proof _ -> "the wire proof in hex."
+            | Value_Hash _ -> "the key's value hash, for an EXISTING proof."
+            | Json -> "print {\"valid\": bool, \"reason\": \"…\"|null}."
+
+type TrieArgs =
+    | [<CliPrefix(CliPrefix.None)>] Root of ParseResults<TrieRootArgs>
+    | [<CliPrefix(CliPrefix.None)>] Prove of ParseResults<TrieProveArgs>
+    | [<CliPrefix(CliPrefix.None)>] Verify of ParseResults<TrieVerifyArgs>
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Root _ -> "print the state root of a file of entries."
+            | Prove _ -> "print the wire proof of a key in a file of entries."
+            | Verify _ -> "check a wire proof against a root: prints valid (exit 0) or invalid and why (exit 1)."
+
 type BenchArgs =
     | Json
     | Seconds of seconds: float
@@ -101,6 +153,7 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Disasm of ParseResults<DisasmArgs>
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
     | [<CliPrefix(CliPrefix.None)>] Proof of ParseResults<ProofArgs>
+    | [<CliPrefix(CliPrefix.None)>] Trie of ParseResults<TrieArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Decisions of ParseResults<DecisionsArgs>
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoArgs>
@@ -112,6 +165,7 @@ type CliArgs =
             | Disasm _ -> "print the disassembly of a binary."
             | Run _ -> "run an executable as the program of a transaction and print the result, logs, events and changed accounts."
             | Proof _ -> "print the state proof (hex) of a key against the state root run gives a world."
+            | Trie _ -> "the state trie over a file of (pubkey, value hash) entries: root, prove, verify."
             | Bench _ -> "measure instructions/s of the engine, the model and Unicorn, and transactions/s (build with -c Release)."
             | Decisions _ -> "print the register of spec decisions (where the public ThruVM spec is silent or contradictory)."
             | Demo _ -> "the demonstration run by `make demo`."

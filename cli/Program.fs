@@ -12,6 +12,7 @@ let private dispatch (results: ParseResults<CliArgs>) =
     | Disasm args -> DisasmCommand.run args
     | Run args -> RunCommand.run args
     | Proof args -> ProofCommand.run args
+    | Trie args -> TrieCommand.run args
     | Bench args -> BenchCommand.run args
     | Decisions args -> DecisionsCommand.run args
     | Demo _ -> DemoCommand.run ()

@@ -47,11 +47,16 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
         return b;
     }
 
-    /// <summary>Bit <paramref name="i"/> of the key, the most significant bit of byte 0 first (the state trie's path).</summary>
+    /// <summary>
+    /// Bit <paramref name="i"/> of the key as the state trie numbers them (docs/spec/transactions.md §6.1): bit i mod 64
+    /// of the key's little-endian 64-bit word i / 64, that is bit i mod 8 of byte i / 8. The words here hold the bytes
+    /// big-endian, so byte i / 8 sits 8 · (7 - (i / 8) mod 8) bits up its word.
+    /// </summary>
     public int Bit(int i)
     {
         ulong w = (i >> 6) switch { 0 => w0, 1 => w1, 2 => w2, _ => w3 };
-        return (int)(w >> (63 - (i & 63))) & 1;
+        int byteInWord = (i >> 3) & 7;
+        return (int)(w >> (8 * (7 - byteInWord) + (i & 7))) & 1;
     }
 
     public bool Equals(PublicKey other) => w0 == other.w0 && w1 == other.w1 && w2 == other.w2 && w3 == other.w3;

@@ -6,16 +6,16 @@ using System.Security.Cryptography;
 namespace Thru.Engine;
 
 /// <summary>
-/// State proofs (spec/transactions.md §6) and their verification in the binary state trie, decision D-STATE-TRIE:
-/// a 40-byte header (u64 type_slot: type in bits 63..62, slot in bits 61..0; a 256-bit path_bitset whose bit i
-/// announces a sibling hash at depth i), then the body (EXISTING: siblings; UPDATING: the leaf's value hash, siblings;
-/// CREATION: the key and value hash of the leaf found at the position, siblings). Key bits are read from the most
-/// significant bit of byte 0; leaf = SHA-256(0x00 ‖ key ‖ value hash); node = SHA-256(0x01 ‖ left ‖ right); a missing
-/// sibling is 32 zero bytes; the leaf sits one below the deepest sibling (at the root without siblings); a CREATION
-/// proof whose leaf key and hash are all zero shows an empty position. An account's value hash is
-/// SHA-256(64-byte runtime record ‖ data) (D-STATE-TRIE).
+/// State proofs and their verification in the crit-bit state trie (docs/spec/transactions.md §6; decision D-STATE-TRIE).
+/// Header: u64 type_slot (type in bits 63..62, slot in 61..0) and a 256-bit path_bitset whose bit i says the key's path
+/// passes a node splitting on key bit i; body: EXISTING the sibling hashes; UPDATING a value hash, then the siblings;
+/// CREATION the key and value hash of the leaf where the missing key's path ends, then the siblings. Siblings come in
+/// ascending bit order (root first). Key bit i is <see cref="PublicKey.Bit"/>; leaf = SHA-256(0x00 ‖ key ‖ value hash),
+/// node = SHA-256(0x01 ‖ left ‖ right), key bit 0 goes left; the empty trie's root is 32 zero bytes. Decision
+/// D-STATE-TRIE: a CREATION proof needs a leaf other than the key that agrees with it on every split bit (or the
+/// empty-trie form: zero key and hash, no siblings, zero root); an account's value hash is SHA-256(64-byte record ‖ data).
 /// </summary>
-internal sealed class StateProof
+public sealed class StateProof
 {
     public const int HeaderSize = 40;
 
@@ -40,9 +40,8 @@ internal sealed class StateProof
     public Kind Type { get; private init; }
     public ulong Slot { get; private init; }
 
-    /// <summary>Sibling hash by depth (null where the path_bitset bit is clear).</summary>
-    private readonly byte[]?[] siblings = new byte[]?[256];
-    private int depth;
+    /// <summary>The split bits of the path, ascending (root first), and the sibling hash at each.</summary>
+    private readonly System.Collections.Generic.List<(int Bit, byte[] Hash)> path = [];
     private byte[] leafHash = [];
     private byte[] leafKey = [];
 
@@ -85,15 +84,12 @@ internal sealed class StateProof
         int kind = (int)(typeSlot >> 62);
         var p = new StateProof { Type = (Kind)kind, Slot = typeSlot & 0x3FFF_FFFF_FFFF_FFFFUL };
         ReadOnlySpan<byte> Chunk(ReadOnlySpan<byte> bytes, int i) => bytes.Slice(HeaderSize + 32 * i, 32);
-        int k = 0;
-        for (int d = 0; d < 256; d++)
+        for (int bit = 0; bit < 256; bit++)
         {
-            ulong word = BinaryPrimitives.ReadUInt64LittleEndian(b[(8 + 8 * (d / 64))..]);
-            if (((word >> (d % 64)) & 1) != 0)
+            ulong word = BinaryPrimitives.ReadUInt64LittleEndian(b[(8 + 8 * (bit / 64))..]);
+            if (((word >> (bit % 64)) & 1) != 0)
             {
-                p.siblings[d] = Chunk(b, kind + k).ToArray();
-                p.depth = d + 1;
-                k++;
+                p.path.Add((bit, Chunk(b, kind + p.path.Count).ToArray()));
             }
         }
 
@@ -120,7 +116,7 @@ internal sealed class StateProof
     }
 
     /// <summary>The value hash of an account: SHA-256(64-byte record ‖ data).</summary>
-    public static byte[] AccountValueHash(in Meta meta, ReadOnlySpan<byte> data)
+    internal static byte[] AccountValueHash(in Meta meta, ReadOnlySpan<byte> data)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> record = stackalloc byte[64];
@@ -130,16 +126,16 @@ internal sealed class StateProof
         return h.GetHashAndReset();
     }
 
-    /// <summary>The root reached by climbing from <paramref name="start"/> (the hash at the key's position).</summary>
+    /// <summary>The root reached by climbing from <paramref name="start"/>, the hash at the end of the key's path, deepest split first.</summary>
     private byte[] RootFrom(PublicKey key, byte[] start)
     {
         Span<byte> node = stackalloc byte[65];
         byte[] h = start;
-        for (int i = depth - 1; i >= 0; i--)
+        for (int i = path.Count - 1; i >= 0; i--)
         {
-            ReadOnlySpan<byte> sibling = siblings[i] ?? new byte[32];
+            (int bit, byte[] sibling) = path[i];
             node[0] = 1;
-            if (key.Bit(i) == 0)
+            if (key.Bit(bit) == 0)
             {
                 h.CopyTo(node[1..]);
                 sibling.CopyTo(node[33..]);
@@ -160,9 +156,9 @@ internal sealed class StateProof
 
     private bool CreationOk(PublicKey key, ReadOnlySpan<byte> root)
     {
-        if (AllZero(leafKey) && AllZero(leafHash))
+        if (AllZero(leafKey) && AllZero(leafHash) && path.Count == 0)
         {
-            return RootFrom(key, new byte[32]).AsSpan().SequenceEqual(root);
+            return AllZero(root);
         }
 
         var other = new PublicKey(leafKey);
@@ -171,9 +167,9 @@ internal sealed class StateProof
             return false;
         }
 
-        for (int i = 0; i < depth; i++)
+        foreach ((int bit, _) in path)
         {
-            if (other.Bit(i) != key.Bit(i))
+            if (other.Bit(bit) != key.Bit(bit))
             {
                 return false;
             }

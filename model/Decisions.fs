@@ -326,10 +326,10 @@ let register: Decision list =
       d
           "D-STATE-TRIE"
           None
-          "How are state proofs verified, where the public facts stop?"
-          "Key bits most significant first; a leaf sits at the shallowest depth where its subtree holds no other key, so a proof's leaf depth is 1 + its deepest sibling; missing siblings are 32 zero bytes; a CREATION proof with an all-zero existing leaf shows an empty position, otherwise its existing leaf must share the key's path; an account's value hash is SHA-256(64-byte record ‖ data). A proof's slot must be a visible block (the last 512); it is checked against that block's state root. The verifier is a parameter of the runtime."
-          "Other placements or value hashes (plug in another verifier)."
-          "spec/transactions.md §6 (format, leaf and node hashes); the trie's placement rules are unpublished"
+          "The trie is public (a crit-bit trie, docs/spec/transactions.md §6); what do its verifier and its values do where the public code stops?"
+          "A CREATION proof shows a key absent when its leaf (key, value hash) is another key that agrees with it on every split bit of the path and the hashes climb to the root, or when it is the empty-trie form (zero key and hash, no siblings) and the root is zero; so one CREATION proof shows the absence of every key on its path. An UPDATING proof's hash is the value hash the key holds now. An account's value hash is SHA-256(64-byte runtime record ‖ data). The verifier is a parameter of the runtime."
+          "An UPDATING proof carrying the leaf hash; another value hash (plug in another verifier)."
+          "thru@6089650:rpc/thru-base/src/bintrie.rs (insert, prove_existence, prove_non_existence), bintrie_proof.rs (wire form), bintrie_tests.rs (six roots checked against the C trie); the runtime's verifier and account hash are not public"
       d
           "D-SEQ"
           None

@@ -277,7 +277,7 @@ let private rows: Row list =
       row "0x04 proof length" [ derived 0 ] [] (fun i -> one N.accountCreate ([ Lit(i (derived 0)) ] @ seed0 @ [ std "proof-derived0"; Lit(uint64 (blobSize "proof-derived0" - 32)) ])) (Code C.invalidProofLen)
       row "0x04 future slot" [ derived 0 ] [] (fun i -> create (i (derived 0)) "proof-future") (Code C.invalidProofSlot)
       row "0x04 old slot" [ derived 0 ] [] (fun i -> create (i (derived 0)) "proof-old") (Code C.invalidProofSlot)
-      row "0x04 proof for another key" [ derived 0 ] [] (fun i -> create (i (derived 0)) "proof-eoa") (Code C.invalidStateProof)
+      row "0x04 proof off the key's path" [ derived 0 ] [] (fun i -> create (i (derived 0)) "proof-off-derived0") (Code C.invalidStateProof)
       row "0x04 state units" [ derived 0 ] [] (fun i -> create (i (derived 0)) "proof-derived0") (Txn Codes.Txn.suExhausted) |> withHeader (su 0us)
       row "0x04 ephemeral creator" [ proberEphemeral; derivedByEphemeral ] [] (fun i -> invokeOf (i proberEphemeral) resultA1 (create (i derivedByEphemeral) "proof-derived0") []) (Code C.ephemeralAccountCannotCreatePersistent)
       // 0x05 account_create_ephemeral
@@ -373,7 +373,7 @@ let private rows: Row list =
       row "0x0F signature pointer" [ eoaKey ] [] (fun i -> eoa (i eoaKey) (Lit 0xdeadUL) "proof-eoa") (Code C.invalidAddress)
       row "0x0F bad signature" [ eoaKey ] [] (fun i -> eoa (i eoaKey) (std "sig-bad") "proof-eoa") (Code C.invalidSignature)
       row "0x0F proof length" [ eoaKey ] [] (fun i -> one N.accountCreateEoa [ Lit(i eoaKey); std "sig-eoa"; std "proof-eoa"; Lit 39UL ]) (Code C.invalidProofLen)
-      row "0x0F wrong proof" [ eoaKey ] [] (fun i -> eoa (i eoaKey) (std "sig-eoa") "proof-derived0") (Code C.invalidStateProof)
+      row "0x0F proof off the key's path" [ eoaKey ] [] (fun i -> eoa (i eoaKey) (std "sig-eoa") "proof-off-eoa") (Code C.invalidStateProof)
       // unknown
       row "unknown syscall" [] [] (fun _ -> one 0x10UL []) (Txn Codes.Txn.vmFailed) ]
 

@@ -115,6 +115,19 @@ let private updatingProof (k: Pubkey) =
     let v = trie |> List.find (fun (x, _) -> x = k) |> snd
     StateProof.serialize { p with Body = StateProof.Updating v }
 
+/// A CREATION proof of another absent key whose path leaves `k`'s: the first key 60, 61, … that
+/// differs from `k` at one of its own path's split bits. Such a proof is about a different part of
+/// the trie (a CREATION proof does show the absence of every key on the same path).
+let private proofOffPathOf (k: Pubkey) =
+    [ 60..400 ]
+    |> List.map key
+    |> List.map (fun other -> other, StateProof.prove trie other 1000UL)
+    |> List.find (fun (other, p) ->
+        (match p.Body with StateProof.Creation _ -> true | _ -> false)
+        && p.Siblings |> Map.exists (fun bit _ -> StateProof.keyBit other bit <> StateProof.keyBit k bit))
+    |> snd
+    |> StateProof.serialize
+
 let private corrupt (b: byte[]) = Array.updateAt (b.Length - 1) (b[b.Length - 1] ^^^ 0x5Auy) b
 
 /// Named blobs: (name, bytes).
@@ -123,6 +136,8 @@ let standardBlobs: (string * byte[]) list =
       "proof-derived1", proofOf (derived 1) 995UL
       "proof-self", proofOf derivedBySelf 1000UL
       "proof-eoa", proofOf eoaKey 1000UL
+      "proof-off-derived0", proofOffPathOf (derived 0)
+      "proof-off-eoa", proofOffPathOf eoaKey
       "proof-restored", proofOf restoredKey 1000UL
       "proof-compressed", proofOf compressedAcct 999UL
       "proof-data", proofOf acctData 1000UL
