@@ -138,6 +138,11 @@ public sealed class EngineEnvironment
 
     internal int VisibleBlocks => BlockRecords.Length / BlockRecordSize;
 
+    /// <summary>D-PROOF-WINDOW: a state proof's slot must be one of the ACCEPTS_PROOF_BLOCK_SPAN (128) most recent blocks.</summary>
+    internal int ProofBlocks => Math.Min(VisibleBlocks, ProofBlockSpan);
+
+    internal const int ProofBlockSpan = 128;
+
     internal const int BlockRecordSize = 128;
     internal const int BlockHistory = 512;
 

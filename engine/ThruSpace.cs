@@ -57,10 +57,13 @@ internal struct Meta
         Nonce = BinaryPrimitives.ReadUInt64LittleEndian(b[54..]),
     };
 
+    /// <summary>The runtime record's leading magic (TN_ACCOUNT_META magic, docs/spec/memory.md).</summary>
+    public const ushort Magic = 0xC7A3;
+
     /// <summary>The 64-byte runtime record: magic 0xC7A3, then the view (what state proofs hash).</summary>
     public readonly void WriteRecord(Span<byte> b)
     {
-        BinaryPrimitives.WriteUInt16LittleEndian(b, 0xC7A3);
+        BinaryPrimitives.WriteUInt16LittleEndian(b, Magic);
         WriteView(b[2..]);
     }
 

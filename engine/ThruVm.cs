@@ -301,7 +301,7 @@ internal sealed unsafe class ThruVm : IDisposable
         return m;
     }
 
-    /// <summary>A proof and its block's state root (D-STATE-TRIE: the proof's slot must be a visible block).</summary>
+    /// <summary>A proof and its block's state root (D-PROOF-WINDOW: the proof's slot is one of the 128 most recent blocks).</summary>
     private long ProofAndRoot(byte[] bytes, out StateProof? proof, out byte[] root)
     {
         root = [];
@@ -313,7 +313,7 @@ internal sealed unsafe class ThruVm : IDisposable
 
         ulong slot = env.CurrentSlot;
         ulong ago = slot - proof.Slot;
-        if (proof.Slot > slot || ago >= (ulong)env.VisibleBlocks)
+        if (proof.Slot > slot || ago >= (ulong)env.ProofBlocks)
         {
             return SyscallCode.InvalidProofSlot;
         }
@@ -357,7 +357,10 @@ internal sealed unsafe class ThruVm : IDisposable
         return true;
     }
 
-    /// <summary>D-TRAILER, D-RESERVED: version 1, zero reserved bytes, an 8-byte zero trailer, at most 16 MiB.</summary>
+    /// <summary>
+    /// D-TRAILER, D-IMAGE-MIN, D-RESERVED: version 1, an 8-byte zero trailer, at least 16 bytes and at most 16 MiB;
+    /// the reserved header bytes are not checked.
+    /// </summary>
     public static bool ValidExecutable(ReadOnlySpan<byte> image)
     {
         if (image.Length < 16 || image.Length > MaxDataSize || image[0] != 1)
@@ -365,7 +368,7 @@ internal sealed unsafe class ThruVm : IDisposable
             return false;
         }
 
-        return !image[1..8].ContainsAnyExcept((byte)0) && !image[^8..].ContainsAnyExcept((byte)0);
+        return !image[^8..].ContainsAnyExcept((byte)0);
     }
 
     // ------------------------------------------------------------------ dispatch

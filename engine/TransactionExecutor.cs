@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 
 namespace Thru.Engine;
@@ -257,7 +258,7 @@ public static class TransactionExecutor
         }
 
         ulong ago = slot - p.Slot;
-        if (p.Slot > slot || ago >= (ulong)env.VisibleBlocks)
+        if (p.Slot > slot || ago >= (ulong)env.ProofBlocks)
         {
             code = TxnError.InvalidFeePayerStateProofSlot;
             reason = $"the fee-payer proof's slot {p.Slot} is not among the visible blocks";
@@ -280,6 +281,15 @@ public static class TransactionExecutor
 
         if (p.Type == StateProof.Kind.Existing && t.FeePayerRecord != null)
         {
+            // D-FEE-PAYER-RECORD: a runtime record starts with the magic 0xC7A3.
+            ushort magic = BinaryPrimitives.ReadUInt16LittleEndian(t.FeePayerRecord);
+            if (magic != Meta.Magic)
+            {
+                code = TxnError.InvalidFeePayerStateProof;
+                reason = $"the fee-payer record's magic is 0x{magic:x4}, not 0xc7a3";
+                return false;
+            }
+
             Meta m = Meta.ReadView(t.FeePayerRecord.AsSpan(2));
             if (m.DataSize != 0)
             {
@@ -314,7 +324,8 @@ public static class TransactionExecutor
 
     /// <summary>
     /// D-SEQ: an account whose metadata (other than seq) or data changed gets seq = its old seq + 1 (0 when new);
-    /// accounts that end deleted or ephemeral leave the state; the NEW flag does not outlive the transaction.
+    /// accounts that end deleted leave the state, ephemeral ones stay (D-EPHEMERAL); the NEW flag does not outlive
+    /// the transaction.
     /// The data is <paramref name="data"/>, or the current contents of <paramref name="dataUnchanged"/>.
     /// </summary>
     private static void Settle(
@@ -326,7 +337,7 @@ public static class TransactionExecutor
         List<KeyValuePair<PublicKey, EngineAccount?>> updates)
     {
         bool existed = before.TryGetValue(key, out EngineAccount? old);
-        if (meta.Has(AccountFlag.Deleted) || meta.Has(AccountFlag.Ephemeral))
+        if (meta.Has(AccountFlag.Deleted))
         {
             if (existed)
             {

@@ -35,6 +35,17 @@ type Profile =
         /// D-ALIGN: let misaligned loads and stores through in the Thru address space (they
         /// still may not cross a 4 KiB page of account data). Off by default.
         AllowMisaligned: bool
+        /// D-EPHEMERAL: an ephemeral account a successful transaction creates stays in the
+        /// committed state (the running system); false: it leaves the state at commit.
+        EphemeralPersists: bool
+        /// D-PROOF-WINDOW: how many of the most recent blocks a state proof's slot may name
+        /// (ACCEPTS_PROOF_BLOCK_SPAN, 128); 512 accepts every visible block.
+        ProofBlockSpan: int
+        /// D-RESERVED: the executable header's 7 reserved bytes must be zero. Off by default.
+        ReservedMustBeZero: bool
+        /// D-IMAGE-MIN: bytes of code an executable must hold between header and trailer (0; the
+        /// uploader's rule is 4, a 20-byte minimum image).
+        MinCodeBytes: int
     }
 
 module Profile =
@@ -43,7 +54,11 @@ module Profile =
         { Zbc = true
           TrailerSize = 8
           MetaLayout = SdkView62
-          AllowMisaligned = false }
+          AllowMisaligned = false
+          EphemeralPersists = true
+          ProofBlockSpan = 128
+          ReservedMustBeZero = false
+          MinCodeBytes = 0 }
 
 let private d id oq question choice alternative sources =
     { Id = id

@@ -23,7 +23,7 @@ type ExecutableError =
     /// The file is an ELF object, not a Thru executable.
     | ElfFile
     | UnsupportedVersion of version: byte
-    /// Decision D-RESERVED: the header's reserved bytes must be zero.
+    /// Decision D-RESERVED (profile switch ReservedMustBeZero): a reserved byte is not zero.
     | ReservedByteNotZero of index: int * value: byte
     | TrailerNotZero of index: int * value: byte
 
@@ -48,22 +48,25 @@ type Executable =
     /// The program bytes alone (between header and trailer).
     member e.Code = e.Image[headerSize .. e.Image.Length - e.Trailer - 1]
 
-/// Validate an image under a trailer size (decision D-TRAILER), naming the first thing wrong.
-let parseWith (trailer: int) (image: byte[]) : Result<Executable, ExecutableError> =
+/// Validate an image under a profile, naming the first thing wrong. Decisions D-TRAILER (trailer
+/// size), D-IMAGE-MIN (least code), D-RESERVED (whether the reserved bytes must be zero).
+let parseWith (profile: Decisions.Profile) (image: byte[]) : Result<Executable, ExecutableError> =
+    let trailer = profile.TrailerSize
     let firstNonZero (from: int) (until: int) = [ from .. until - 1 ] |> List.tryFind (fun i -> image[i] <> 0uy)
+    let reserved = if profile.ReservedMustBeZero then firstNonZero 1 headerSize else None
 
     if image.Length >= 4 && image[0] = 0x7Fuy && image[1] = byte 'E' && image[2] = byte 'L' && image[3] = byte 'F' then Error ElfFile
-    elif image.Length < headerSize + trailer then Error(TooShort image.Length)
+    elif image.Length < headerSize + profile.MinCodeBytes + trailer then Error(TooShort image.Length)
     elif image.Length > maximumSize then Error(TooLarge image.Length)
     elif image[0] <> version then Error(UnsupportedVersion image[0])
     else
-        match firstNonZero 1 headerSize, firstNonZero (image.Length - trailer) image.Length with
+        match reserved, firstNonZero (image.Length - trailer) image.Length with
         | Some i, _ -> Error(ReservedByteNotZero(i, image[i]))
         | None, Some i -> Error(TrailerNotZero(i, image[i]))
         | None, None -> Ok { Image = Array.copy image; Trailer = trailer }
 
 /// Validate an image under the default profile.
-let parse (image: byte[]) = parseWith Decisions.Profile.defaults.TrailerSize image
+let parse (image: byte[]) = parseWith Decisions.Profile.defaults image
 
 /// Build an executable around program bytes (header, code, trailer).
 let build (code: byte[]) : byte[] =

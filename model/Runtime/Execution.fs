@@ -80,14 +80,19 @@ let private emptyResult (env: Environment) code reason =
       State = env.State }
 
 /// Decision D-SEQ: at the end of a transaction every account whose metadata (other than seq) or
-/// data changed gets seq = its old seq + 1; accounts that end deleted or ephemeral leave the state.
-let private settle (before: Map<Pubkey, Account>) (after: (Pubkey * Account option) list) : Map<Pubkey, Account> =
+/// data changed gets seq = its old seq + 1; accounts that end deleted leave the state, and so do
+/// ephemeral ones when the profile does not keep them (decision D-EPHEMERAL).
+let private settle (profile: Decisions.Profile) (before: Map<Pubkey, Account>) (after: (Pubkey * Account option) list) : Map<Pubkey, Account> =
+    let leaves (a: Account) =
+        AccountMeta.hasFlag AccountFlags.deleted a.Meta
+        || (AccountMeta.hasFlag AccountFlags.ephemeral a.Meta && not profile.EphemeralPersists)
+
     after
     |> List.fold
         (fun (state: Map<Pubkey, Account>) (key, account) ->
             match account with
             | None -> state.Remove key
-            | Some a when AccountMeta.hasFlag AccountFlags.deleted a.Meta || AccountMeta.hasFlag AccountFlags.ephemeral a.Meta -> state.Remove key
+            | Some a when leaves a -> state.Remove key
             | Some a ->
                 let a = { a with Meta = { a.Meta with Flags = a.Meta.Flags &&& ~~~AccountFlags.newlyCreated } }
 
@@ -125,7 +130,8 @@ let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (s
         | Ok p ->
             let ago = slot - p.Slot
 
-            if p.Slot > slot || ago >= uint64 (min env.Blocks.Length Layout.blockHistory) then
+            // Decision D-PROOF-WINDOW: the proof's slot is one of the ProofBlockSpan most recent blocks.
+            if p.Slot > slot || ago >= uint64 (min (min env.Blocks.Length Layout.blockHistory) env.Profile.ProofBlockSpan) then
                 Error(Codes.Txn.invalidFeePayerStateProofSlot, sprintf "the fee-payer proof's slot %d is not among the visible blocks" p.Slot)
             else
                 let root = env.Blocks[int ago].StateRoot
@@ -138,7 +144,10 @@ let private feePayerFromProof (env: Environment) (t: Transaction.Transaction) (s
                 | StateProof.Existing, Some record ->
                     let meta = Layout.metaOfView record[2..]
 
-                    if meta.DataSize <> 0u then Error(Codes.Txn.invalidFeePayerStateProofAccountMetaDataSz, "the fee-payer record has data")
+                    // Decision D-FEE-PAYER-RECORD: a runtime record starts with the magic 0xC7A3.
+                    if Bits.readLE record 0 2 <> uint64 Layout.metaMagic then
+                        Error(Codes.Txn.invalidFeePayerStateProof, sprintf "the fee-payer record's magic is 0x%04x, not 0xc7a3" (Bits.readLE record 0 2))
+                    elif meta.DataSize <> 0u then Error(Codes.Txn.invalidFeePayerStateProofAccountMetaDataSz, "the fee-payer record has data")
                     elif meta.Owner <> Pubkey.zero then Error(Codes.Txn.invalidFeePayerStateProofAccountOwner, "the fee-payer record is not owned by the EOA program")
                     else
                         let account = { Meta = { meta with Flags = meta.Flags &&& ~~~AccountFlags.compressed }; Data = [||] }
@@ -172,7 +181,7 @@ let private preExecute (env: Environment) (t: Transaction.Transaction) : PreExec
             let advanced = { a with Meta = { a.Meta with Nonce = a.Meta.Nonce + 1UL } }
 
             if advanced.Meta.Balance < h.Fee then
-                Refused(Codes.Txn.insufficientFeePayerBalance, sprintf "balance %d cannot pay the fee %d" a.Meta.Balance h.Fee, settle env.State [ h.FeePayer, Some advanced ])
+                Refused(Codes.Txn.insufficientFeePayerBalance, sprintf "balance %d cannot pay the fee %d" a.Meta.Balance h.Fee, settle env.Profile env.State [ h.FeePayer, Some advanced ])
             else
                 Proceed { advanced with Meta = { advanced.Meta with Balance = advanced.Meta.Balance - h.Fee } }
 
@@ -190,13 +199,13 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
         match preExecute env t with
         | Refused(code, reason, state) -> accountLists { emptyResult env code reason with State = state }
         | Proceed feePayer ->
-            let afterFee = settle env.State [ t.Header.FeePayer, Some feePayer ]
+            let afterFee = settle env.Profile env.State [ t.Header.FeePayer, Some feePayer ]
             let keys = t.Accounts
             let committed = keys |> List.mapi (fun i k -> k, (if i = 0 then Some feePayer else env.State.TryFind k))
 
             let program =
                 match snd committed[1] with
-                | Some a when Account.isProgram a && Account.isLive a -> Executable.parseWith env.Profile.TrailerSize a.Data |> Result.toOption
+                | Some a when Account.isProgram a && Account.isLive a -> Executable.parseWith env.Profile a.Data |> Result.toOption
                 | _ -> None
 
             match program with
@@ -254,7 +263,7 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                 // Commit on success; otherwise every account change is rolled back (fee and nonce stay).
                 let state =
                     match ending with
-                    | Exited _ -> settle env.State (vm.Space.Accounts |> Array.map (fun a -> a.Key, finalAccount a) |> List.ofArray)
+                    | Exited _ -> settle env.Profile env.State (vm.Space.Accounts |> Array.map (fun a -> a.Key, finalAccount a) |> List.ofArray)
                     | _ -> afterFee
 
                 // Decision D-REVERT-EVENTS: events describe changes a failed transaction does not

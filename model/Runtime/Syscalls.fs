@@ -108,7 +108,8 @@ let private proofAndRoot (vm: Vm) (bytes: byte[]) : Result<StateProof.Proof * by
     | Ok p ->
         let ago = vm.Ctx.Slot - p.Slot
 
-        if p.Slot > vm.Ctx.Slot || ago >= uint64 (Space.visibleBlocks vm.Space) then Error C.invalidProofSlot
+        // Decision D-PROOF-WINDOW: the proof's slot is one of the ProofBlockSpan most recent blocks.
+        if p.Slot > vm.Ctx.Slot || ago >= uint64 (min (Space.visibleBlocks vm.Space) vm.Ctx.Profile.ProofBlockSpan) then Error C.invalidProofSlot
         else Ok(p, vm.Space.Blocks[int ago].StateRoot)
 
 let private verifyProof (vm: Vm) (key: Pubkey) (claim: StateProof.Claim) (p: StateProof.Proof, root: byte[]) =
@@ -503,7 +504,7 @@ let invoke (vm: Vm) : Outcome =
             do! require (AccountMeta.hasFlag AccountFlags.program m) C.accountIsNotProgram
             do! require (Vm.depth vm < maxDepth) C.callDepthTooDeep
             let image = Overlay.toArray vm.Space.Accounts[i].Data (int m.DataSize)
-            let! exe = Executable.parseWith vm.Ctx.Profile.TrailerSize image |> Result.mapError (fun _ -> C.accountIsNotProgram)
+            let! exe = Executable.parseWith vm.Ctx.Profile image |> Result.mapError (fun _ -> C.accountIsNotProgram)
             let s = vm.Space
             let frames = s.Shadow.Frames
             let caller = { List.last frames with SavedRegs = Registers.toArray vm.Hart.Regs }
@@ -617,7 +618,7 @@ let accountSetFlags (vm: Vm) : Outcome =
             let setting = flags &&& AccountFlags.program <> 0uy && not (AccountMeta.hasFlag AccountFlags.program m)
             let clearing = flags &&& AccountFlags.program = 0uy && AccountMeta.hasFlag AccountFlags.program m
             let image = Overlay.toArray vm.Space.Accounts[i].Data (int m.DataSize)
-            do! require (not setting || Executable.parseWith vm.Ctx.Profile.TrailerSize image |> Result.isOk) C.accountIsNotProgram
+            do! require (not setting || Executable.parseWith vm.Ctx.Profile image |> Result.isOk) C.accountIsNotProgram
             do! require (not clearing || not (inCallStack vm i)) C.programInCallStack
             let vm = setMeta vm i { m with Flags = flags }
             return returns C.success (if setting then updateAccount vm i (fun a -> { a with DataWritable = false }) else vm)

@@ -27,7 +27,10 @@ let ``malformed executables are refused with a specific error`` () =
     expectError Executable.ElfFile (Array.concat [ [| 0x7Fuy; byte 'E'; byte 'L'; byte 'F' |]; Array.zeroCreate 60 ])
     expectError (Executable.UnsupportedVersion 2uy) (Array.concat [ [| 2uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |]; trailer ])
     expectError (Executable.UnsupportedVersion 0uy) (Array.zeroCreate 24)
-    expectError (Executable.ReservedByteNotZero(5, 0x42uy)) (Array.concat [ [| 1uy; 0uy; 0uy; 0uy; 0uy; 0x42uy; 0uy; 0uy |]; trailer ])
+    // Decision D-RESERVED: reserved bytes are checked only under the profile switch.
+    let reserved = Array.concat [ [| 1uy; 0uy; 0uy; 0uy; 0uy; 0x42uy; 0uy; 0uy |]; trailer ]
+    Assert.That(Executable.parse reserved |> Result.isOk, "the default profile ignores reserved bytes")
+    Assert.That(Executable.parseWith { Decisions.Profile.defaults with ReservedMustBeZero = true } reserved, Is.EqualTo(Error(Executable.ReservedByteNotZero(5, 0x42uy)): Result<Executable.Executable, Executable.ExecutableError>))
     expectError (Executable.TrailerNotZero(17, 0x95uy)) (Array.concat [ header; [| 0x95uy; 0uy |]; [| 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |] |> Array.mapi (fun i b -> if i = 7 then 0x95uy else b) ])
 
 [<Test>]
@@ -41,8 +44,17 @@ let ``the spec's minimal example is valid, and so is an empty program`` () =
 [<Test>]
 let ``the older 4-byte trailer is a profile away`` () =
     let image = Array.concat [ header; [| 0x13uy; 0uy; 0uy; 0uy |]; [| 0uy; 0uy; 0uy; 0uy |] ]
-    Assert.That(Executable.parseWith 4 image |> Result.isOk)
-    Assert.That(Executable.parseWith 8 image |> Result.isError)
+    Assert.That(Executable.parseWith { Decisions.Profile.defaults with TrailerSize = 4 } image |> Result.isOk)
+    Assert.That(Executable.parseWith Decisions.Profile.defaults image |> Result.isError)
+
+[<Test>]
+let ``the uploader's 20-byte minimum image is a profile away`` () =
+    // Decision D-IMAGE-MIN: the format page allows header + trailer (16 bytes); Thru's uploader wants 4 bytes of code.
+    let empty = Array.append header trailer
+    let uploader = { Decisions.Profile.defaults with MinCodeBytes = 4 }
+    Assert.That(Executable.parse empty |> Result.isOk)
+    Assert.That(Executable.parseWith uploader empty, Is.EqualTo(Error(Executable.TooShort 16): Result<Executable.Executable, Executable.ExecutableError>))
+    Assert.That(Executable.parseWith uploader (Array.concat [ header; [| 0x13uy; 0uy; 0uy; 0uy |]; trailer ]) |> Result.isOk)
 
 [<Test>]
 let ``error messages name what is wrong`` () =

@@ -1,0 +1,140 @@
+/// Regression cases from the fidelity review against the public Thru sources (issue 12 section 2;
+/// docs/spec/README.md lists the sources): decisions where the running system contradicted the
+/// model's earlier reading. Each case runs on the model and on the engine: both must give the
+/// expected outcome and agree on every observable.
+module Thru.Tests.Engine.FidelityTests
+
+open NUnit.Framework
+open Thru.Model
+open Thru.Model.Memory
+open Thru.Model.Runtime
+open Thru.Compare
+open Thru.Tests.Runtime.Harness
+open Thru.Tests.Engine.TxnHarness
+
+module C = Codes.Syscall
+module N = Codes.SyscallNumber
+
+let private sorted (keys: Pubkey list) = keys |> List.sortWith (fun a b -> compare a.Bytes b.Bytes)
+
+/// Run `wire` on the model and on the engine; they must agree; the model's result.
+let private both (env: Execution.Environment) (wire: byte[]) =
+    let _, _, differences = compareTxn env (engineEnvironment env) wire
+    Assert.That(differences, Is.Empty, "model vs engine")
+    Execution.execute env wire
+
+let private probeBoth (h: Transaction.Header -> Transaction.Header) env (rw: Pubkey list) (calls: Call list) (payload: byte[]) =
+    both env (wire unsigned (h (header feePayerKey programKey)) (sorted rw) [] (probe calls payload))
+
+let private expect (expected: int64) (r: Execution.TxnResult) =
+    Assert.That(r.VmError, Is.EqualTo Codes.Txn.success, sprintf "%s %A %A" (Codes.txnErrorName r.VmError) r.Rejection r.Fault)
+    Assert.That(code r, Is.EqualTo expected, "the syscall's return code")
+
+/// Decision D-EPHEMERAL: Thru's CLI end-to-end test writes and runs ephemeral accounts in later
+/// transactions (docs/spec/syscalls.md §6), so an ephemeral account a successful transaction
+/// creates is in the committed state, with its EPHEMERAL flag, and a later transaction uses it.
+[<Test>]
+let ``an ephemeral account created by a successful transaction persists and a later transaction uses it`` () =
+    let seed = Array.init 32 (fun i -> byte (i + 1))
+    let eph = Crypto.derivedAddress programKey true seed
+    let seedWords = [ for w in 0..3 -> Bits.readLE seed (8 * w) 8 ]
+    let env = environment []
+    let r = probeBoth id env [ eph ] [ call N.accountCreateEphemeral (2UL :: seedWords) 0 ] [||]
+    expect C.success r
+    Assert.That(r.State.ContainsKey eph, Is.True, "the ephemeral account is committed")
+    Assert.That(AccountMeta.hasFlag AccountFlags.ephemeral r.State[eph].Meta, Is.True, "and keeps its EPHEMERAL flag")
+    // The next transaction (nonce 1) resizes it and writes to it.
+    let next = { env with State = r.State }
+    let r2 = probeBoth (fun h -> { h with Nonce = 1UL }) next [ eph ] [ call N.accountResize [ 2UL; 16UL ] 0 ] [||]
+    expect C.success r2
+    Assert.That(r2.State[eph].Meta.DataSize, Is.EqualTo 16u)
+    // Creating it again fails: it exists.
+    let r3 = probeBoth (fun h -> { h with Nonce = 2UL }) { env with State = r2.State } [ eph ] [ call N.accountCreateEphemeral (2UL :: seedWords) 0 ] [||]
+    expect C.accountAlreadyExists r3
+
+/// Decision D-PROOF-WINDOW: a proof is accepted for the ACCEPTS_PROOF_BLOCK_SPAN (128) most recent
+/// blocks: its slot is at most 127 slots before the current one (docs/spec/transactions.md §6.3).
+[<Test>]
+let ``a state proof is accepted up to 127 slots back and refused with INVALID_PROOF_SLOT from 128`` () =
+    let seed = Array.init 32 (fun i -> byte (100 + i))
+    let target = Crypto.derivedAddress programKey false seed
+    let seedWords = [ for w in 0..3 -> Bits.readLE seed (8 * w) 8 ]
+    let entries = [ key 70, Crypto.sha256 [| 1uy |]; key 71, Crypto.sha256 [| 2uy |] ]
+    let env = { environment [] with Blocks = blocks (StateProof.root entries) }
+
+    let create (slot: uint64) =
+        let proof = StateProof.serialize (StateProof.prove entries target slot)
+        let calls = [ call N.accountCreate ([ 2UL ] @ seedWords @ [ 0UL; uint64 proof.Length ]) 0 ]
+        let calls = [ call N.accountCreate ([ 2UL ] @ seedWords @ [ payloadAt calls 0; uint64 proof.Length ]) (ptr 5) ]
+        probeBoth id env [ target ] calls proof
+
+    expect C.success (create 1000UL)
+    expect C.success (create 873UL) // 127 slots back
+    expect C.invalidProofSlot (create 872UL) // 128 slots back
+    expect C.invalidProofSlot (create 1001UL) // the future
+
+/// The same window for the fee payer's proof: INVALID_FEE_PAYER_STATE_PROOF_SLOT from 128 back.
+[<Test>]
+let ``a fee-payer state proof 128 slots old is INVALID_FEE_PAYER_STATE_PROOF_SLOT`` () =
+    let env = { environment [] with State = (environment []).State.Remove feePayerKey }
+
+    let run (slot: uint64) =
+        let proof = StateProof.serialize (StateProof.prove [] feePayerKey slot)
+        let body = Transaction.body { header feePayerKey programKey with Flags = 1uy; Fee = 0UL } [] [] (probe [ call N.exit [ 0UL; 0UL ] 0 ] [||]) (Some proof) None
+        both env (Array.append body (unsigned body))
+
+    Assert.That((run 873UL).VmError, Is.EqualTo Codes.Txn.success)
+    Assert.That((run 872UL).VmError, Is.EqualTo Codes.Txn.invalidFeePayerStateProofSlot)
+
+/// Decision D-FEE-PAYER-RECORD: the 64-byte record after an EXISTING fee-payer proof starts with
+/// the runtime record's magic 0xC7A3 (bytes a3 c7); with another magic it is not a record, and two
+/// transactions that differ only there must not have one effect.
+[<Test>]
+let ``a fee-payer record whose magic is not 0xC7A3 is refused with INVALID_FEE_PAYER_STATE_PROOF`` () =
+    let record = Account.create Pubkey.zero 5000UL [||]
+    let entries = [ feePayerKey, StateProof.accountValueHash record ]
+    let e = environment []
+    let env = { e with Blocks = blocks (StateProof.root entries); State = e.State.Remove feePayerKey }
+    let proof = StateProof.serialize (StateProof.prove entries feePayerKey 1000UL)
+
+    let run (recordBytes: byte[]) =
+        let body = Transaction.body { header feePayerKey programKey with Flags = 1uy } [] [] (probe [ call N.exit [ 0UL; 0UL ] 0 ] [||]) (Some proof) (Some recordBytes)
+        both env (Array.append body (unsigned body))
+
+    let good = Layout.metaRecord record.Meta
+    Assert.That((good[0], good[1]), Is.EqualTo((0xA3uy, 0xC7uy)))
+    Assert.That((run good).VmError, Is.EqualTo Codes.Txn.success)
+
+    for bad in [ Array.updateAt 0 0uy good; Array.updateAt 1 0xC8uy good ] do
+        let r = run bad
+        Assert.That(r.VmError, Is.EqualTo Codes.Txn.invalidFeePayerStateProof, sprintf "%A" r.Rejection)
+
+/// Decision D-PC: the debug service's program_counter is an offset from the program's .text start
+/// (Thru's CLI adds the ELF's .text address to it); the full address is reported as "pc".
+[<Test>]
+let ``program_counter is the offset of the stopping instruction from the program segment's start; pc is the full address`` () =
+    // A store to address 0 (the NULL segment) at offset 4 of the program.
+    let faulty = program [ li t0 0; sd t0 t0 0 ]
+    let env = { environment [] with State = (environment []).State.Add(programKey, programAccount faulty) }
+    let w = wire unsigned (header feePayerKey programKey) [] [] [||]
+    let _, _, differences = compareTxn env (engineEnvironment env) w
+    Assert.That(differences, Is.Empty, "model vs engine")
+    let faulting = Execution.execute env w
+    Assert.That(faulting.VmError, Is.EqualTo Codes.Txn.vmFailed)
+    let o = TxnObservation.ofModel faulting
+    let json = TxnObservation.toJson o o.State
+    Assert.That(faulting.Pc, Is.EqualTo(Address.programBase + 4UL))
+    Assert.That(json["pc"].GetValue<string>(), Is.EqualTo(Hex.u64 faulting.Pc))
+    Assert.That(json["program_counter"].GetValue<string>(), Is.EqualTo(Hex.u64 4UL))
+
+/// Decision D-RESERVED: the uploader (Thru's CLI, commands/program.rs) does not check the header's
+/// reserved bytes and the format page calls them "typically zero": an executable with non-zero
+/// reserved bytes runs.
+[<Test>]
+let ``an executable whose reserved header bytes are not zero runs`` () =
+    let image = Array.copy prober
+    image[1] <- 0x5Auy
+    image[7] <- 0xFFuy
+    let env = { environment [] with State = (environment []).State.Add(programKey, programAccount image) }
+    let r = probeBoth id env [] [ call N.exit [ 0UL; 0UL ] 0 ] [||]
+    Assert.That(r.VmError, Is.EqualTo Codes.Txn.success, sprintf "%A %A" r.Rejection r.ExecutionCode)
