@@ -194,9 +194,9 @@ internal sealed class WireTransaction
     }
 
     /// <summary>
-    /// Account layout (docs/spec/transactions.md §2.2, D-TXN-CHECKS): the count limit; fee payer = program; a merge walk over
-    /// both lists in key order reporting, at the first offending key, a key in both lists, a repeated key or a descent;
-    /// finally the fee payer or the program in either list.
+    /// Account layout (docs/spec/transactions.md §2.2, D-TXN-CHECKS): the count limit; fee payer = program; a merge
+    /// walk over both lists in key order reporting, at the first offending key, a key in both lists, a repeated key or a
+    /// descent; finally the fee payer or the program in either list.
     /// </summary>
     private static bool CheckAccountLayout(WireTransaction t, out int code, out string reason)
     {

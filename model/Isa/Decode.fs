@@ -1,6 +1,7 @@
 /// The decoder: a total function from instruction bits to `Decoded`.
 /// Every 16-bit parcel and every 32-bit word decodes to an instruction or to a named
-/// illegal result; nothing raises. Source: docs/spec/isa.md §3, §4, §5 (encodings, illegal encodings, special instructions).
+/// illegal result; nothing raises. Source: docs/spec/isa.md §3, §4, §5 (encodings, illegal
+/// encodings, special instructions).
 module Thru.Model.Isa.Decode
 
 open Thru.Model.Bits
