@@ -1,6 +1,6 @@
 namespace Thru.Engine;
 
-/// <summary>Syscall return codes in a0 (spec/errors.md §1, current numbering).</summary>
+/// <summary>Syscall return codes in a0 (docs/spec/errors.md §1, current numbering).</summary>
 internal static class SyscallCode
 {
     public const long Success = 0;
@@ -38,7 +38,7 @@ internal static class SyscallCode
     public const long ProgramInCallStack = -49;
 }
 
-/// <summary>VM error codes (TN_VM_ERR_*, spec/errors.md §2).</summary>
+/// <summary>VM error codes (TN_VM_ERR_*, docs/spec/errors.md §2).</summary>
 public static class VmErrorCode
 {
     public const long Success = 0;
@@ -49,7 +49,7 @@ public static class VmErrorCode
     public const long SigSu = -6;
 }
 
-/// <summary>VM fault codes (TN_VM_FAULT_*, spec/errors.md §3).</summary>
+/// <summary>VM fault codes (TN_VM_FAULT_*, docs/spec/errors.md §3).</summary>
 public static class VmFaultCode
 {
     public const int None = 0;
@@ -58,7 +58,7 @@ public static class VmFaultCode
     public const int SigSu = 3;
 }
 
-/// <summary>Runtime transaction errors (TN_RUNTIME_TXN_*, spec/errors.md §4).</summary>
+/// <summary>Runtime transaction errors (TN_RUNTIME_TXN_*, docs/spec/errors.md §4).</summary>
 public static class TxnError
 {
     public const int Success = 0;

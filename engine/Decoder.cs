@@ -2,7 +2,7 @@ namespace Thru.Engine;
 
 /// <summary>
 /// Instruction decoding into <see cref="Slot"/>s, from the RISC-V ISA Manual 20250508 (the
-/// tables of ../shared/spec/isa.md §3). Everything outside RV64I, M, C (no FP), Zba, Zbb, Zbc,
+/// tables of docs/spec/isa.md §3). Everything outside RV64I, M, C (no FP), Zba, Zbb, Zbc,
 /// Zbs and Zknh decodes to <see cref="Op.Illegal"/> (decision D-ILLEGAL); HINTs decode to the
 /// instruction they encode (D-HINT); every MISC-MEM funct3=000 word is a no-op (D-FENCE).
 /// </summary>

@@ -462,7 +462,7 @@ internal enum Seg : byte
 }
 
 /// <summary>
-/// ThruVM's segmented address space for the machine (spec/memory.md): translation with the checks in the order of
+/// ThruVM's segmented address space for the machine (docs/spec/memory.md): translation with the checks in the order of
 /// decision D-CHECK-ORDER, per-segment permissions (D-FETCH, D-ACCOUNT-WRITE, D-ANON-WRITE), copy-on-write account
 /// pages from the page pool (D-COW-POOL), stack and heap pages tagged with call depths, and the byte-exact shadow stack,
 /// metadata view and block context (D-META-VIEW, D-BLOCK-CTX).

@@ -253,7 +253,7 @@ internal sealed unsafe class ThruVm : IDisposable
     /// <summary>Writable in the transaction and owned by the running program (account_set_flags' check, D-SET-FLAGS).</summary>
     private bool OwnedAndTxnWritable(int i) => Space.IsTxnWritable(i) && Space.Accounts[i].Meta.Owner == ProgramKey;
 
-    /// <summary>"Writable by the current program" (spec/syscalls.md §3): owned, writable in the transaction, not a program account.</summary>
+    /// <summary>"Writable by the current program" (docs/spec/syscalls.md §3.3): owned, writable in the transaction, not a program account.</summary>
     private bool WritableByProgram(int i) => OwnedAndTxnWritable(i) && !Space.Accounts[i].Meta.Has(AccountFlag.Program);
 
     private bool InCallStack(int i)

@@ -5,7 +5,7 @@ using System.Collections.Generic;
 namespace Thru.Engine;
 
 /// <summary>
-/// Executing a transaction (spec/transactions.md §3, §5, §7): validation, pre-execution (liveness, fee payer, nonce,
+/// Executing a transaction (docs/spec/transactions.md §3, §5, §7, §8): validation, pre-execution (liveness, fee payer, nonce,
 /// fee), the program account, the run, then commit or rollback and the result record.
 /// </summary>
 public static class TransactionExecutor

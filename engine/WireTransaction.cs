@@ -7,8 +7,9 @@ using System.Text;
 namespace Thru.Engine;
 
 /// <summary>
-/// A version-1 transaction (spec/transactions.md §1-4): header 112 | rw keys, ro keys (32 each) | instr_data |
-/// [state proof] | [fee payer meta 64] | signature 64, parsed and validated in the order of §3 with its codes.
+/// A version-1 transaction (docs/spec/transactions.md §1, §2, §3, §4): header 112 | rw keys, ro keys (32 each) |
+/// instr_data | [state proof] | [fee payer meta 64] | signature 64, parsed and validated in the order of
+/// docs/spec/transactions.md §3 with its codes.
 /// </summary>
 internal sealed class WireTransaction
 {
@@ -193,9 +194,9 @@ internal sealed class WireTransaction
     }
 
     /// <summary>
-    /// Account layout (spec/transactions.md §2, D-TXN-CHECKS): the count limit; fee payer = program; a merge walk over
-    /// both lists in key order reporting, at the first offending key, a key in both lists, a repeated key or a descent;
-    /// finally the fee payer or the program in either list.
+    /// Account layout (docs/spec/transactions.md §2.2, D-TXN-CHECKS): the count limit; fee payer = program; a merge
+    /// walk over both lists in key order reporting, at the first offending key, a key in both lists, a repeated key or a
+    /// descent; finally the fee payer or the program in either list.
     /// </summary>
     private static bool CheckAccountLayout(WireTransaction t, out int code, out string reason)
     {

@@ -1,4 +1,4 @@
-/// ThruVM executables (spec/executable.md §1): an 8-byte header (version 0x01 and 7 reserved
+/// ThruVM executables (docs/spec/executable.md §1): an 8-byte header (version 0x01 and 7 reserved
 /// bytes), the program (code and read-only data), and an 8-byte all-zero trailer.
 /// A malformed image makes the VM fail with SIGTEXT (-1).
 module Thru.Model.Executable

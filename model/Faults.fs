@@ -1,5 +1,5 @@
 /// What can stop an instruction. Faults are values, never exceptions.
-/// Source: spec/memory.md §4 (access violations), spec/isa.md §6 (what faults).
+/// Source: docs/spec/memory.md §4 (access violations), docs/spec/isa.md §7 (traps).
 namespace Thru.Model
 
 open Thru.Model.Isa
@@ -10,7 +10,7 @@ type AccessKind =
     | Write
     | Fetch
 
-/// The access-violation kinds of spec/memory.md §4 (TO:vm/memory-layout "Access Violations").
+/// The access-violation kinds of docs/spec/memory.md §4.1.
 type Violation =
     /// Upper 16 bits non-zero, or the offset lies beyond the segment's current bounds.
     | InvalidAddress

@@ -32,7 +32,7 @@ module FlatMemory =
     let private mask size = if size = 8 then System.UInt64.MaxValue else (1UL <<< (8 * size)) - 1UL
 
     /// Bounds first (InvalidAddress), then alignment (AlignmentViolation): the order of
-    /// spec/memory.md §3, validation before the alignment check.
+    /// docs/spec/memory.md §3.1, validation before the alignment check.
     let private check (m: FlatMemory) (addr: uint64) (size: int) (kind: AccessKind) =
         let inBounds = addr >= m.Base && addr - m.Base <= regionSize - uint64 size
 

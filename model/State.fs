@@ -1,5 +1,5 @@
 /// Accounts as the chain stores them: the committed state a transaction starts from.
-/// Source: spec/memory.md §7 (account metadata), spec/transactions.md §2.
+/// Source: docs/spec/memory.md §7 (account metadata), docs/spec/transactions.md §2.
 namespace Thru.Model
 
 /// A 32-byte public key (account address).

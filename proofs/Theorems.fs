@@ -1,6 +1,6 @@
 /// The theorems about address translation and permissions. Each theorem is one or more proof
 /// obligations: assumptions ⇒ goal, over every value of every input (z3 checks that the negated
-/// goal is unsatisfiable). The goals are written from the spec (spec/memory.md and the decision
+/// goal is unsatisfiable). The goals are written from the spec (docs/spec/memory.md and the decision
 /// register), with the spec's numbers and bit positions, independently of `Predicate`; only the
 /// verdict `Predicate.resolve` is shared, because it is what the theorems are about.
 module Thru.Proofs.Theorems
@@ -40,7 +40,7 @@ type Pending = { PendingId: string; PendingTitle: string; Reason: string }
 module Spec =
     let private b16 v = bv 16 (uint64 v)
 
-    /// Bits 47..40, 39..24, 23..0 of the address (spec/memory.md §1).
+    /// Bits 47..40, 39..24, 23..0 of the address (docs/spec/memory.md §1).
     let segType (a: Access) = extract 47 40 a.Addr
     let segIdx (a: Access) = extract 39 24 a.Addr
     let offset (a: Access) = zext 8 (extract 23 0 a.Addr)
@@ -53,7 +53,7 @@ module Spec =
     let is (a: Access) (t: int) (i: int) = isType a t &&. (segIdx a =. b16 i)
     let isKind (a: Access) (k: int) = a.Kind =. u8 k
 
-    /// (seg_type, seg_idx) names a segment (spec/memory.md §2, decision D-NULL).
+    /// (seg_type, seg_idx) names a segment (docs/spec/memory.md §2, decision D-NULL).
     let named (a: Access) =
         any
             [ isType a 0x00 &&. (ule (b16 1) (segIdx a)) &&. (ule (segIdx a) (b16 4))
@@ -73,7 +73,7 @@ module Spec =
               Sp.ownedByRunning i
               Sp.marked i ]
 
-    /// The write table of spec/memory.md §4 and decision D-FETCH.
+    /// The write table of docs/spec/memory.md §4.2 and decision D-FETCH.
     let permitted (a: Access) =
         all
             [ isKind a Kind.fetch ==> is a 0x00 3
@@ -82,7 +82,7 @@ module Spec =
     /// One past the last byte's offset.
     let finish (a: Access) = offset a + a.Size
 
-    /// The current extent of each segment (spec/memory.md §2, §5-§9, decisions D-TXN-EXTENT,
+    /// The current extent of each segment (docs/spec/memory.md §2, §5, §6, §7, §8, §9, decisions D-TXN-EXTENT,
     /// D-PROGRAM-SEGMENT, D-BLOCK-CTX, D-META-VIEW).
     let inExtent (a: Access) =
         let o = offset a
@@ -148,7 +148,7 @@ let accessWellFormed (a: Access) =
     [ oneOf a.Size [ i32 1; i32 2; i32 4; i32 8 ]; ule a.Kind (u8 Kind.fetch) ]
 
 /// The space: lengths are non-negative (they are array lengths); the transaction and the program
-/// are at most 16 MiB (spec/memory.md §1: a segment has 24 bits of offset; see finding F2 for why
+/// are at most 16 MiB (docs/spec/memory.md §1: a segment has 24 bits of offset; see finding F2 for why
 /// this is needed); the stack and heap sizes are in [0, 16 MiB] (Anonymous.resize, their only
 /// writer, refuses more); at most 65535 blocks are supplied (the runtime supplies 512); at most
 /// 65536 accounts (seg_idx has 16 bits); the stack grows down and the heap up (as Space.initial

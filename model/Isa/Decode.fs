@@ -1,6 +1,7 @@
 /// The decoder: a total function from instruction bits to `Decoded`.
 /// Every 16-bit parcel and every 32-bit word decodes to an instruction or to a named
-/// illegal result; nothing raises. Source: spec/isa.md §3 (encodings), §5 (special instructions).
+/// illegal result; nothing raises. Source: docs/spec/isa.md §3, §4, §5 (encodings, illegal
+/// encodings, special instructions).
 module Thru.Model.Isa.Decode
 
 open Thru.Model.Bits
@@ -266,7 +267,7 @@ let decode32 (w: uint32) : Decoded =
     | _ -> Illegal Unallocated
 
 // ---------------------------------------------------------------------------------------
-// 16-bit instructions (spec/isa.md §3.3), by quadrant and funct3.
+// 16-bit instructions (docs/spec/isa.md §3.4), by quadrant and funct3.
 // ---------------------------------------------------------------------------------------
 
 let private h (hi: int) (lo: int) (p: uint16) = int (bits hi lo (uint64 p))

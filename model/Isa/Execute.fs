@@ -57,7 +57,7 @@ let dataBytes (i: Instr) : int =
     | Store(op, _, _, _) -> Semantics.storeWidth op
     | _ -> 0
 
-/// Compute units charged for executing a decoded instruction (spec/resources.md §2):
+/// Compute units charged for executing a decoded instruction (docs/spec/metering.md §2.1):
 /// its length in bytes (4 or 2) plus 1 CU per byte of data loaded or stored.
 /// Illegal encodings are never executed and cost nothing.
 let cost (d: Decoded) : uint64 =

@@ -1,4 +1,4 @@
-/// The meaning of every compressed instruction: its 32-bit expansion (spec/isa.md §3.3).
+/// The meaning of every compressed instruction: its 32-bit expansion (docs/spec/isa.md §3.4).
 /// A compressed instruction executes exactly as its expansion, with length 2.
 module Thru.Model.Isa.Expand
 

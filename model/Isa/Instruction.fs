@@ -1,5 +1,5 @@
 /// The instructions of ThruVM: RV64I, M, C (without floating point), Zba, Zbb, Zbc, Zbs, Zknh.
-/// Source: ../shared/spec/isa.md §3 (which reproduces the RISC-V ISA Manual 20250508).
+/// Source: docs/spec/isa.md §3 (the encodings of the RISC-V ISA Manual 20250508).
 ///
 /// Reading guide: a 32-bit instruction is an `Instr`; a 16-bit one is a `CInstr`, kept
 /// distinct so that disassembly shows what was written and `decode (encode i) = i` holds.

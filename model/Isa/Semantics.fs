@@ -1,5 +1,5 @@
 /// What every computational instruction computes, as pure functions of its operands.
-/// One match arm per instruction, in the manual's words (spec/isa.md §3.1–3.8).
+/// One match arm per instruction, in the manual's words (docs/spec/isa.md §3).
 module Thru.Model.Isa.Semantics
 
 open System.Numerics

@@ -1,4 +1,4 @@
-/// ThruVM's 48-bit segmented virtual address (spec/memory.md §1):
+/// ThruVM's 48-bit segmented virtual address (docs/spec/memory.md §1):
 ///
 ///    63        48 47      40 39              24 23                 0
 ///   +-----------+----------+------------------+--------------------+
@@ -31,7 +31,7 @@ let compose (segType: int) (segIdx: int) (offset: uint32) : uint64 =
 /// Segment size limit: offsets are 24 bits, so every segment is at most 16 MiB.
 let segmentLimit = 0x100_0000UL
 
-/// Segment types (spec/memory.md §2).
+/// Segment types (docs/spec/memory.md §2).
 [<RequireQualifiedAccess>]
 module SegType =
     let readOnly = 0x00

@@ -1,5 +1,5 @@
 /// The byte-exact structures programs read: the account-metadata view, the shadow stack and
-/// the block context (spec/memory.md §5, §6, §7). Little-endian throughout.
+/// the block context (docs/spec/memory.md §5, §6, §7). Little-endian throughout.
 module Thru.Model.Memory.Layout
 
 open Thru.Model

@@ -1,6 +1,6 @@
 /// Pure paged storage: bytes over an immutable base, the transaction's page pool, and the
 /// anonymous (stack, heap) segments whose pages carry the call depth that allocated them.
-/// Source: spec/memory.md §8 (copy-on-write), §9 (anonymous memory, page pool).
+/// Source: docs/spec/memory.md §8, §9 (copy-on-write; anonymous memory and the page pool).
 module Thru.Model.Memory.Paged
 
 open Thru.Model
@@ -157,7 +157,7 @@ module Anonymous =
 
     /// Resize to `newSize` bytes at call depth `depth`, taking pages from or giving them to the
     /// pool. New pages are zero and tagged with `depth`; freed pages must have been allocated at
-    /// `depth` or deeper (spec/memory.md §9) and their contents are discarded.
+    /// `depth` or deeper (docs/spec/memory.md §9.3) and their contents are discarded.
     let resize (depth: int) (newSize: int64) (a: Anonymous) (pool: PagePool) : Result<Anonymous * PagePool, ResizeError> =
         if newSize < 0L || newSize % int64 page <> 0L then Error NotPageMultiple
         elif newSize > int64 limit then Error TooLarge

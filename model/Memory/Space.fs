@@ -1,6 +1,6 @@
 /// The address space of a running ThruVM program: what every address reaches, who may read,
 /// write or fetch it, and the pure loads, stores and fetches the ISA runs over.
-/// Source: spec/memory.md (all sections). Decisions: D-CHECK-ORDER, D-NULL, D-TXN-EXTENT,
+/// Source: docs/spec/memory.md (all sections). Decisions: D-CHECK-ORDER, D-NULL, D-TXN-EXTENT,
 /// D-PROGRAM-SEGMENT, D-FETCH, D-META-VIEW, D-BLOCK-CTX, D-ACCOUNT-WRITE,
 /// D-ANON-WRITE, D-COW-POOL.
 module Thru.Model.Memory.Space
@@ -132,7 +132,7 @@ let segmentOf (s: Space) (segType: int) (segIdx: int) : Segment =
 
 /// Translate an access of `size` bytes at `addr`: its location, or the violation.
 ///
-/// Decision D-CHECK-ORDER, following the order of spec/memory.md §3:
+/// Decision D-CHECK-ORDER, following the order of docs/spec/memory.md §3.2:
 ///   1. bits 63..48 must be zero                         (InvalidAddress)
 ///   2. the address must be a multiple of the size       (AlignmentViolation)
 ///   3. (seg_type, seg_idx) must name a segment          (InvalidSegment)

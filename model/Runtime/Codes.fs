@@ -1,7 +1,7 @@
-/// Every numeric code of ThruVM and its runtime (spec/errors.md, current numbering).
+/// Every numeric code of ThruVM and its runtime (docs/spec/errors.md, current numbering).
 module Thru.Model.Runtime.Codes
 
-/// Syscall return codes in a0 (spec/errors.md §1; 64-bit two's complement).
+/// Syscall return codes in a0 (docs/spec/errors.md §1; 64-bit two's complement).
 [<RequireQualifiedAccess>]
 module Syscall =
     let success = 0L
@@ -50,7 +50,7 @@ module Syscall =
     let stateBytesRemovedOverflow = -48L
     let programInCallStack = -49L
 
-/// VM error codes (TN_VM_ERR_*, spec/errors.md §2).
+/// VM error codes (TN_VM_ERR_*, docs/spec/errors.md §2).
 [<RequireQualifiedAccess>]
 module VmError =
     let success = 0L
@@ -61,7 +61,7 @@ module VmError =
     let sigcu = -5L
     let sigsu = -6L
 
-/// VM fault codes (TN_VM_FAULT_*, proto VmFaultCode, spec/errors.md §3).
+/// VM fault codes (TN_VM_FAULT_*, proto VmFaultCode, docs/spec/errors.md §3).
 [<RequireQualifiedAccess>]
 module FaultCode =
     let none = 0
@@ -69,7 +69,7 @@ module FaultCode =
     let sigcu = 2
     let sigsu = 3
 
-/// Runtime transaction errors (TN_RUNTIME_TXN_*, proto TransactionVmError, spec/errors.md §4).
+/// Runtime transaction errors (TN_RUNTIME_TXN_*, proto TransactionVmError, docs/spec/errors.md §4).
 [<RequireQualifiedAccess>]
 module Txn =
     let success = 0

@@ -1,4 +1,4 @@
-/// Hashes and signed messages of the Thru protocol (spec/transactions.md §4, spec/syscalls.md §3).
+/// Hashes and signed messages of the Thru protocol (docs/spec/transactions.md §4).
 /// Signature verification is a parameter of the runtime (`Verifier`): the model stays pure and the
 /// CLI and tests plug in libsodium (interop/Sodium.cs).
 module Thru.Model.Runtime.Crypto
@@ -19,7 +19,7 @@ let transactionMessage (body: byte[]) : byte[] = Array.append (ascii "tn_txn_sig
 let private eoaMessage (dst: string) (chainId: uint16) (feePayer: Pubkey) (account: Pubkey) =
     Array.concat [ ascii dst; Bits.toLE 2 (uint64 chainId); feePayer.Bytes; account.Bytes ]
 
-/// Decision D-EOA-MESSAGE: account_create_eoa verifies a signature over this (RPC txn_tools.rs).
+/// Decision D-EOA-MESSAGE: account_create_eoa verifies a signature over this (docs/spec/transactions.md §4.3).
 let eoaCreateMessage = eoaMessage "tn_eoa_create_v1"
 
 /// account_delete's optional signature is over this.

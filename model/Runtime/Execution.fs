@@ -1,4 +1,4 @@
-/// Executing a transaction (spec/transactions.md §3, §5, §7; spec/runtime transaction-execution):
+/// Executing a transaction (docs/spec/transactions.md §3, §5, §7, §8):
 /// validation, pre-execution (liveness, fee payer, nonce, fee), the program run, then commit or
 /// rollback, and the result record (proto TransactionExecutionResult).
 module Thru.Model.Runtime.Execution
@@ -107,7 +107,7 @@ let private finalAccount (a: AccountState) : Account option =
     a.Meta |> Option.map (fun m -> { Meta = m; Data = Paged.Overlay.toArray a.Data (int m.DataSize) })
 
 // ---------------------------------------------------------------------------------------
-// Pre-execution (spec/transactions.md §5). Decision D-PREEXEC-ORDER: liveness; fee payer (from
+// Pre-execution (docs/spec/transactions.md §5). Decision D-PREEXEC-ORDER: liveness; fee payer (from
 // the state, or created/restored from the attached proof); the fee payer's owner; nonce; nonce
 // advance; fee.
 // ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-/// The 16 system calls (spec/syscalls.md), one function each. An `ecall` with a7 = number runs
+/// The 16 system calls (docs/spec/syscalls.md), one function each. An `ecall` with a7 = number runs
 /// one of them; arguments are a0..a6; the result code goes to a0 (and a1 for 0x01 and 0x0A);
 /// every other register is preserved and execution continues after the ecall.
 ///
@@ -81,7 +81,7 @@ let private ownedByProgram (vm: Vm) (m: AccountMeta) = m.Owner = Vm.program vm
 /// decision D-SET-FLAGS).
 let private ownedAndTxnWritable (vm: Vm) (i: int) (m: AccountMeta) = txnWritable vm i && ownedByProgram vm m
 
-/// "Writable by the current program" (spec/syscalls.md §3): owned by the running program, writable
+/// "Writable by the current program" (docs/spec/syscalls.md §3.3): owned by the running program, writable
 /// in the transaction, and not a program account.
 let private writableByProgram (vm: Vm) (i: int) (m: AccountMeta) =
     ownedAndTxnWritable vm i m && not (AccountMeta.hasFlag AccountFlags.program m)
@@ -403,7 +403,7 @@ let accountResize (vm: Vm) : Outcome =
 
 /// 0x08 account_compress(idx, proof, proof_sz): archive the account (COMPRESSED flag) with a proof
 /// that its slot in the state trie may be written (CREATION or UPDATING). An ephemeral account is
-/// deleted instead, and a deleted account stays deleted; both return 0 (spec/syscalls.md 0x08, with
+/// deleted instead, and a deleted account stays deleted; both return 0 (docs/spec/syscalls.md §12, with
 /// writability in the transaction still required). Decision D-COMPRESS: at most one per
 /// transaction, only with the transaction's MAY_COMPRESS_ACCOUNT flag. Cost 512 + proof_sz +
 /// data_sz + 62 (decision D-META-COST).

@@ -1,5 +1,5 @@
 /// Version-1 transactions: the wire format, parsing, and the validation checks in the order and
-/// with the codes of spec/transactions.md §1-4 and spec/errors.md §4.
+/// with the codes of docs/spec/transactions.md §1, §2, §3, §4 and docs/spec/errors.md §4.
 ///
 ///   header 112 | rw keys, ro keys (32 each) | instr_data | [state proof] | [fee payer meta 64] | signature 64
 module Thru.Model.Runtime.Transaction
@@ -100,7 +100,7 @@ type Rejection = { Code: int; Reason: string }
 
 let private reject code fmt = Printf.kprintf (fun s -> Error { Code = code; Reason = s }) fmt
 
-/// Account layout (spec/transactions.md §2), decision D-TXN-CHECKS: count limit; fee payer =
+/// Account layout (docs/spec/transactions.md §2.2), decision D-TXN-CHECKS: count limit; fee payer =
 /// program; then a merge walk over the two lists in key order that reports, at the first
 /// offending key, a key in both lists (DUPLICATE), a repeated key (DUPLICATE) or a key smaller
 /// than its predecessor (UNSORTED_READWRITE / UNSORTED_READONLY); finally the fee payer or the
@@ -142,7 +142,7 @@ let checkAccountLayout (h: Header) (rw: Pubkey list) (ro: Pubkey list) : Result<
             elif listed.Contains h.Program then reject Codes.Txn.duplicateAccount "the program is also listed as an account"
             else Ok())
 
-/// Parse and validate wire bytes (spec/transactions.md §3, steps 1-10). Decision D-TXN-CHECKS: a
+/// Parse and validate wire bytes (docs/spec/transactions.md §3, steps 1-10). Decision D-TXN-CHECKS: a
 /// zero chain_id, which has no dedicated code, is INVALID_FORMAT.
 let parse (verify: Crypto.Verifier) (b: byte[]) : Result<Transaction, Rejection> =
     let size = b.Length

@@ -1,5 +1,5 @@
 /// The state of a running transaction's VM, how execution ends, and the metering rules
-/// (spec/resources.md). Decisions: D-CU-CHARGE, D-SU, D-MU, D-DEPTH.
+/// (docs/spec/metering.md). Decisions: D-CU-CHARGE, D-SU, D-MU, D-DEPTH.
 module Thru.Model.Runtime.Vm
 
 open Thru.Model
@@ -111,7 +111,7 @@ module Vm =
 /// invoke made at depth 16 fails with CALL_DEPTH_TOO_DEEP.
 let maxDepth = 16
 
-/// The VM error code (execution_code) of an ending (spec/errors.md §2). Decisions D-EBREAK,
+/// The VM error code (execution_code) of an ending (docs/spec/errors.md §2). Decisions D-EBREAK,
 /// D-ALIGN: ebreak and illegal instructions are SIGILL, every memory fault is SIGSEGV.
 let vmErrorOf (e: Ending) : int64 =
     match e with
