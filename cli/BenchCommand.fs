@@ -133,7 +133,8 @@ let private transaction (image: byte[]) (rw: Pubkey list) (instr: byte[]) (compu
                         fromKey, Account.create programKey 1_000_000UL [||]; toKey, Account.create Pubkey.zero 0UL [||] ]
           Blocks = blocks
           Verify = verify
-          VerifyProof = StateProof.merkleVerifier }
+          VerifyProof = StateProof.merkleVerifier
+          Chain = Vm.Chain.mature 1us }
 
     let body = Transaction.body (header computeUnits) rw [] instr None None
     env, Array.append body (sign (Crypto.transactionMessage body))

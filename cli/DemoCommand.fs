@@ -108,15 +108,8 @@ let private repoRoot () =
     | Some r -> Some r
     | None -> up (System.IO.DirectoryInfo System.AppContext.BaseDirectory)
 
-/// The engine's view of a prepared run's environment (same state, blocks and verifier).
-let private engineEnvironment (env: Execution.Environment) =
-    let state = System.Collections.Generic.Dictionary<Thru.Engine.PublicKey, Thru.Engine.EngineAccount>()
-
-    for KeyValue(k, a) in env.State do
-        state[TxnFixture.engineKey k] <- TxnFixture.engineAccount a
-
-    let verify = env.Verify
-    Thru.Engine.EngineEnvironment(state, env.Blocks |> List.map TxnFixture.engineBlock |> Array.ofList, Thru.Engine.SignatureVerifier(fun k m s -> verify (Pubkey k) m s))
+/// The engine's view of a prepared run's environment (same state, blocks, verifier and chain).
+let private engineEnvironment (env: Execution.Environment) = TxnFixture.engineEnvironment env
 
 let private outcome (o: TxnObservation.TxnObservation) =
     match o.VmError with

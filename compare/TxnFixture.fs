@@ -36,6 +36,14 @@ let engineAccount (a: Account) =
         Data = a.Data
     )
 
+let engineChain (c: Vm.Chain) =
+    let compressedAt = Collections.Generic.Dictionary<Thru.Engine.PublicKey, uint64>()
+
+    for KeyValue(k, s) in c.CompressedAt do
+        compressedAt[engineKey k] <- s
+
+    Thru.Engine.EngineChain(ChainId = c.ChainId, StateCounter = c.StateCounter, CompressedAt = compressedAt)
+
 let engineBlock (b: BlockContext) =
     Thru.Engine.EngineBlock(
         Slot = b.Slot,
@@ -56,7 +64,7 @@ let engineEnvironment (env: Execution.Environment) : Thru.Engine.EngineEnvironme
         state[engineKey k] <- engineAccount a
 
     let verify = env.Verify
-    Thru.Engine.EngineEnvironment(state, env.Blocks |> List.map engineBlock |> Array.ofList, Thru.Engine.SignatureVerifier(fun k m s -> verify (Pubkey k) m s))
+    Thru.Engine.EngineEnvironment(state, env.Blocks |> List.map engineBlock |> Array.ofList, Thru.Engine.SignatureVerifier(fun k m s -> verify (Pubkey k) m s), engineChain env.Chain)
 
 /// The verifiers a fixture can name. "sha256-binding" accepts a signature whose first 32 bytes
 /// are SHA-256(key ‖ message): deterministic, and still bound to the key and the message.
@@ -74,6 +82,7 @@ type TxnFixture =
       Verifier: string
       State: Map<Pubkey, Account>
       Blocks: BlockContext list
+      Chain: Vm.Chain
       Wire: byte[]
       Expected: TxnObservation.TxnObservation }
 
@@ -102,6 +111,12 @@ let private blockJson (b: BlockContext) : JsonNode =
           "block_producer", Json.str (TxnObservation.hex b.BlockProducer)
           "weight_slot", u b.WeightSlot ]
 
+let private chainJson (c: Vm.Chain) : JsonNode =
+    Json.obj
+        [ "chain_id", Json.num (int64 c.ChainId)
+          "state_counter", u c.StateCounter
+          "compressed_at", Json.arr [ for KeyValue(k, s) in c.CompressedAt -> Json.obj [ "pubkey", Json.str (string k); "slot", u s ] :> JsonNode ] ]
+
 /// The JSON of an observation as a fixture expects it: every account of the post-state, and no
 /// engine name (the model and the engine must both produce it).
 let expectedJson (o: TxnObservation.TxnObservation) =
@@ -121,7 +136,8 @@ let toJson (f: TxnFixture) : JsonObject =
               [ "verifier", Json.str f.Verifier
                 "wire", b64 f.Wire
                 "state", Json.arr [ for KeyValue(k, a) in f.State -> accountJson k a ]
-                "blocks", Json.arr [ for b in f.Blocks -> blockJson b ] ]
+                "blocks", Json.arr [ for b in f.Blocks -> blockJson b ]
+                "chain", chainJson f.Chain ]
           "expected", expectedJson f.Expected ]
 
 /// A parsed fixture: its inputs, and the expected observation as JSON.
@@ -257,6 +273,20 @@ let ofJson (text: string) : Result<ParsedTxnFixture, string> =
         let! accounts = objects t "state" |> Result.bind (List.map account >> sequence)
         let! blocks = objects t "blocks" |> Result.bind (List.map block >> sequence)
         do! if blocks.IsEmpty then Error "field 'blocks' must hold the current block" else Ok()
+        // Fixtures written before the chain was part of the world ran on a mature chain 1.
+        let! chain =
+            match t["chain"] with
+            | null -> Ok(Vm.Chain.mature 1us)
+            | :? JsonObject as c ->
+                result {
+                    let! id = num c "chain_id"
+                    do! if id >= 1L && id <= 65535L then Ok() else fail "field 'chain_id' must be 1..65535"
+                    let! counter = u64 c "state_counter"
+                    let! slots = objects c "compressed_at"
+                    let! slots = slots |> List.map (fun s -> result { let! k = key s "pubkey" in let! at = u64 s "slot" in return k, at }) |> sequence
+                    return { ChainId = uint16 id; StateCounter = counter; CompressedAt = Map slots }
+                }
+            | _ -> Error "field 'chain' must be an object"
         let! expected = get o "expected"
 
         return
@@ -267,7 +297,8 @@ let ofJson (text: string) : Result<ParsedTxnFixture, string> =
                   State = Map accounts
                   Blocks = blocks
                   Verify = verify
-                  VerifyProof = StateProof.merkleVerifier }
+                  VerifyProof = StateProof.merkleVerifier
+                  Chain = chain }
               Wire = wire
               Expected = expected }
     }

@@ -48,7 +48,11 @@ type TxnObservation =
       CallDepth: int
       MaxCallDepth: int
       /// Every account of the post-state, sorted by key.
-      State: AccountObs list }
+      State: AccountObs list
+      /// The chain's state counter after the transaction (decision D-COMPRESS).
+      StateCounter: uint64
+      /// The compression slot of every compressed account after the transaction, sorted by key.
+      CompressedAt: (string * uint64) list }
 
 let hex (b: byte[]) = System.Convert.ToHexString(b).ToLowerInvariant()
 
@@ -100,7 +104,9 @@ let ofModel (r: Execution.TxnResult) : TxnObservation =
       Registers = Array.copy r.Registers
       CallDepth = r.CallDepth
       MaxCallDepth = r.MaxCallDepth
-      State = r.State |> Map.toList |> List.map (fun (k, a) -> accountObs k a) |> List.sortBy (fun a -> a.Key) }
+      State = r.State |> Map.toList |> List.map (fun (k, a) -> accountObs k a) |> List.sortBy (fun a -> a.Key)
+      StateCounter = r.Chain.StateCounter
+      CompressedAt = r.Chain.CompressedAt |> Map.toList |> List.map (fun (k, s) -> string k, s) |> List.sortBy fst }
 
 /// The observation of an engine run (Thru.Engine.TransactionExecutor) in `env`: the post-state is
 /// `env`'s state with the result's updates applied.
@@ -143,7 +149,9 @@ let ofEngine (env: Thru.Engine.EngineEnvironment) (r: Thru.Engine.EngineResult) 
       Registers = Array.copy r.Registers
       CallDepth = r.CallDepth
       MaxCallDepth = r.MaxCallDepth
-      State = [ for KeyValue(k, a) in r.PostState env.State -> account k a ] |> List.sortBy (fun a -> a.Key) }
+      State = [ for KeyValue(k, a) in r.PostState env.State -> account k a ] |> List.sortBy (fun a -> a.Key)
+      StateCounter = r.Chain.StateCounter
+      CompressedAt = [ for KeyValue(k, s) in r.Chain.CompressedAt -> string k, s ] |> List.sortBy fst }
 
 /// Every field on which two observations differ, in words.
 let differences (a: TxnObservation) (b: TxnObservation) : string list =
@@ -180,7 +188,9 @@ let differences (a: TxnObservation) (b: TxnObservation) : string list =
           field "registers" a.Registers b.Registers
           field "call_depth" a.CallDepth b.CallDepth
           field "max_call_depth" a.MaxCallDepth b.MaxCallDepth
-          accounts ]
+          accounts
+          field "state_counter" a.StateCounter b.StateCounter
+          field "compressed_at" a.CompressedAt b.CompressedAt ]
 
 let private text (b: byte[]) =
     let s = System.Text.Encoding.UTF8.GetString b
@@ -227,6 +237,8 @@ let toJson (o: TxnObservation) (changed: AccountObs list) : System.Text.Json.Nod
           "call_depth", n (int64 o.CallDepth)
           "max_call_depth", n (int64 o.MaxCallDepth)
           "registers", Json.arr (o.Registers |> Array.map Json.hex)
+          "state_counter", u o.StateCounter
+          "compressed_at", Json.arr [ for k, s in o.CompressedAt -> Json.obj [ "pubkey", Json.str k; "slot", u s ] :> System.Text.Json.Nodes.JsonNode ]
           "changed_accounts",
           Json.arr
               [ for a in changed ->

@@ -120,6 +120,23 @@ public sealed class EngineBlock
     public ulong WeightSlot { get; init; }
 }
 
+/// <summary>
+/// What the chain knows besides the accounts and the blocks (D-CHAIN-ID, D-COMPRESS): its id, the global activated state
+/// counter in bytes, and the slot at which each compressed account was compressed.
+/// </summary>
+public sealed class EngineChain
+{
+    /// <summary>TN_STATE_COUNTER_BASELINE_BYTES: compression needs the state counter above 32 GiB (docs/spec/syscalls.md §3.6).</summary>
+    public const ulong CompressionBaseline = 32UL << 30;
+
+    /// <summary>TN_RUNTIME_CTX_COMPRESSION_TIMEOUT: slots between compressing an account and decompressing it (docs/spec/syscalls.md §12.5).</summary>
+    public const ulong CompressionTimeout = 384;
+
+    public ushort ChainId { get; init; }
+    public ulong StateCounter { get; init; }
+    public IReadOnlyDictionary<PublicKey, ulong> CompressedAt { get; init; } = new Dictionary<PublicKey, ulong>();
+}
+
 /// <summary>Ed25519 verification: public key (32 bytes), message, signature (64 bytes) → valid?</summary>
 public delegate bool SignatureVerifier(byte[] publicKey, byte[] message, byte[] signature);
 
@@ -132,6 +149,7 @@ public sealed class EngineEnvironment
     public IReadOnlyDictionary<PublicKey, EngineAccount> State { get; }
     public IReadOnlyList<EngineBlock> Blocks { get; }
     public SignatureVerifier Verify { get; }
+    public EngineChain Chain { get; }
 
     /// <summary>The 128-byte records of the visible blocks (at most 512), back to back.</summary>
     internal readonly byte[] BlockRecords;
@@ -146,11 +164,13 @@ public sealed class EngineEnvironment
     internal const int BlockRecordSize = 128;
     internal const int BlockHistory = 512;
 
-    public EngineEnvironment(IReadOnlyDictionary<PublicKey, EngineAccount> state, IReadOnlyList<EngineBlock> blocks, SignatureVerifier verify)
+    public EngineEnvironment(IReadOnlyDictionary<PublicKey, EngineAccount> state, IReadOnlyList<EngineBlock> blocks, SignatureVerifier verify, EngineChain chain)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(verify);
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(chain.CompressedAt);
         if (blocks.Count == 0)
         {
             throw new ArgumentException("at least the current block is needed", nameof(blocks));
@@ -187,6 +207,7 @@ public sealed class EngineEnvironment
         State = state;
         Blocks = blocks;
         Verify = verify;
+        Chain = chain;
     }
 
     internal ulong CurrentSlot => Blocks[0].Slot;
@@ -269,6 +290,9 @@ public sealed class EngineResult
     /// <summary>The accounts the transaction changed, in account-index order: the new account, or null when the
     /// account left the state (deleted, ephemeral).</summary>
     public IReadOnlyList<KeyValuePair<PublicKey, EngineAccount?>> Updates { get; init; } = [];
+    /// <summary>The chain after the transaction (changed only by a successful execution).</summary>
+    public EngineChain Chain { get; init; } = new();
+
     /// <summary>The most 4 KiB pages of host memory the engine held at once for the transaction's address space
     /// (pages it copied or allocated: touched account-data pages, stack, heap, decoded code is not included).</summary>
     public long PeakHostPages { get; init; }

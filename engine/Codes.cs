@@ -24,6 +24,7 @@ internal static class SyscallCode
     public const long EventTooLarge = -31;
     public const long InvalidProofLen = -32;
     public const long InvalidProofSlot = -33;
+    public const long AccountInCompressionTimeout = -34;
     public const long InvalidAccountDataSize = -35;
     public const long TxnHasCompressedAccount = -37;
     public const long InsufficientBalance = -38;

@@ -72,6 +72,14 @@ internal sealed unsafe class ThruVm : IDisposable
     private long eventBytes;
     private int compressed = -1;
 
+    /// <summary>The index of the account this transaction compressed, or -1.</summary>
+    internal int CompressedIndex => compressed;
+
+    /// <summary>GASC: the bytes of account state this transaction activated.</summary>
+    internal ulong ActivatedBytes => activated;
+
+    internal ulong CurrentSlot => env.CurrentSlot;
+
     public readonly List<EngineLog> Logs = new();
     public readonly List<EngineEvent> Events = new();
 
@@ -220,11 +228,13 @@ internal sealed unsafe class ThruVm : IDisposable
         return true;
     }
 
-    /// <summary>D-SU: pay for persistent growth from <paramref name="before"/> to <paramref name="after"/> footprint bytes.</summary>
+    /// <summary>
+    /// D-SU: pay for persistent growth from <paramref name="before"/> to <paramref name="after"/> footprint bytes:
+    /// ceil(growth / 4096) units, so any growth costs at least one; shrinking is free.
+    /// </summary>
     private bool ChargeState(long before, long after)
     {
-        static long Pages(long b) => (b + 4095) / 4096;
-        ulong units = (ulong)Math.Max(0, Pages(after) - Pages(before));
+        ulong units = after > before ? (ulong)((after - before + 4095) / 4096) : 0;
         if (units > stateBudget - stateUsed)
         {
             End(Ending.StateExhausted);
@@ -704,6 +714,7 @@ internal sealed unsafe class ThruVm : IDisposable
 
         if (compressed >= 0) return SyscallCode.TxnHasCompressedAccount;
         if ((txn.Flags & WireTransaction.FlagMayCompressAccount) == 0) return SyscallCode.AccountCompressionNotAllowed;
+        if (env.Chain.StateCounter <= EngineChain.CompressionBaseline) return SyscallCode.AccountCompressionNotAllowed; // D-COMPRESS
         if (a.Meta.Has(AccountFlag.Uncompressable)) return SyscallCode.AccountUncompressable;
         if (InCallStack(i)) return SyscallCode.ProgramInCallStack;
         byte[]? proofBytes = Space.ReadRange(Arg(1), proofSize);
@@ -720,7 +731,8 @@ internal sealed unsafe class ThruVm : IDisposable
 
     /// <summary>
     /// 0x09 account_decompress(idx, meta, data, proof, proof_sz): restore an account from the caller's 62-byte metadata
-    /// view and data, proven by an EXISTING proof of their value hash. Cost 512 + data_sz + proof_sz.
+    /// view and data, proven by an EXISTING proof of their value hash; not within 384 slots of its compression
+    /// (D-COMPRESS). Cost 512 + data_sz + proof_sz.
     /// </summary>
     private long AccountDecompress()
     {
@@ -732,6 +744,12 @@ internal sealed unsafe class ThruVm : IDisposable
         AccountSlot a = Space.Accounts[i];
         if (!Space.IsTxnWritable(i)) return SyscallCode.AccountNotWritable;
         if (Live(a)) return SyscallCode.AccountAlreadyExists;
+        // D-COMPRESS: an account compressed less than 384 slots ago is still cooling down.
+        if (env.Chain.CompressedAt.TryGetValue(a.Key, out ulong at) && env.CurrentSlot - at < EngineChain.CompressionTimeout)
+        {
+            return SyscallCode.AccountInCompressionTimeout;
+        }
+
         if (metaBytes == null) return SyscallCode.InvalidAddress;
         Meta m = Meta.ReadView(metaBytes);
         if (m.DataSize > MaxDataSize) return SyscallCode.InvalidAccountDataSize;
@@ -742,11 +760,13 @@ internal sealed unsafe class ThruVm : IDisposable
         long c = ProofAndRoot(proofBytes, out StateProof? proof, out byte[] root);
         if (c != SyscallCode.Success) return c;
         if (!proof!.Verify(a.Key, StateProof.Claim.Holds, StateProof.AccountValueHash(m, data), root)) return SyscallCode.InvalidStateProof;
-        if (!Activate(Footprint(m.DataSize))) return SyscallCode.StateBytesAddedOverflow;
+        // GASC is checked for overflow here but grows only once nothing else can fail (a failed syscall changes nothing).
+        if (activated + (ulong)Footprint(m.DataSize) < activated) return SyscallCode.StateBytesAddedOverflow;
         int pages = PagesFor(m.DataSize);
         int released = a.Data.CowPagesFrom(0); // pages an earlier incarnation copied are released first
         if ((long)Space.Pool.InUse - released + pages > Space.Pool.Capacity) return SyscallCode.InsufficientPages;
         if (!ChargeState(0, Footprint(m.DataSize))) return Stopped;
+        Activate(Footprint(m.DataSize));
         Space.Pool.Give(released);
         Space.Pool.Take(pages);
         m.Flags = (byte)(m.Flags & ~AccountFlag.Compressed);

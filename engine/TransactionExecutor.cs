@@ -21,7 +21,13 @@ public static class TransactionExecutor
         WireTransaction? t = WireTransaction.Parse(bytes, env.Verify, out int code, out string reason);
         if (t == null)
         {
-            return new EngineResult { VmError = code, Rejection = reason };
+            return new EngineResult { VmError = code, Rejection = reason, Chain = env.Chain };
+        }
+
+        // D-CHAIN-ID: a transaction for another chain is refused like a malformed one.
+        if (t.ChainId != env.Chain.ChainId)
+        {
+            return new EngineResult { VmError = TxnError.InvalidFormat, Rejection = $"chain_id {t.ChainId} is not this chain's ({env.Chain.ChainId})", Chain = env.Chain };
         }
 
         var updates = new List<KeyValuePair<PublicKey, EngineAccount?>>();
@@ -33,7 +39,7 @@ public static class TransactionExecutor
                 Settle(env.State, t.FeePayer, payer, payerData, dataUnchanged: null, updates);
             }
 
-            return new EngineResult { VmError = code, Rejection = reason, ReadWriteAccounts = t.ReadWrite, ReadOnlyAccounts = t.ReadOnly, Updates = updates };
+            return new EngineResult { VmError = code, Rejection = reason, ReadWriteAccounts = t.ReadWrite, ReadOnlyAccounts = t.ReadOnly, Updates = updates, Chain = env.Chain };
         }
 
         var afterFee = new List<KeyValuePair<PublicKey, EngineAccount?>>();
@@ -51,6 +57,7 @@ public static class TransactionExecutor
                 ReadWriteAccounts = t.ReadWrite,
                 ReadOnlyAccounts = t.ReadOnly,
                 Updates = afterFee,
+                Chain = env.Chain,
             };
         }
 
@@ -149,8 +156,32 @@ public static class TransactionExecutor
             CallDepth = vm.Space.Depth,
             MaxCallDepth = vm.Space.MaxCallDepth,
             Updates = updates,
+            Chain = vm.Ending == Ending.Exited ? ChainAfter(env.Chain, vm, accounts) : env.Chain,
             PeakHostPages = vm.Space.Arena.Peak,
         };
+    }
+
+    /// <summary>
+    /// The chain after a successful execution (D-COMPRESS): the state counter grows by the bytes activated; the account
+    /// compressed now records the current slot; an account no longer compressed drops its record.
+    /// </summary>
+    private static EngineChain ChainAfter(EngineChain before, ThruVm vm, AccountSlot[] accounts)
+    {
+        var compressedAt = new Dictionary<PublicKey, ulong>(before.CompressedAt);
+        foreach (AccountSlot a in accounts)
+        {
+            if (compressedAt.ContainsKey(a.Key) && !(a.Exists && a.Meta.Has(AccountFlag.Compressed)))
+            {
+                compressedAt.Remove(a.Key);
+            }
+        }
+
+        if (vm.CompressedIndex >= 0)
+        {
+            compressedAt[accounts[vm.CompressedIndex].Key] = vm.CurrentSlot;
+        }
+
+        return new EngineChain { ChainId = before.ChainId, StateCounter = before.StateCounter + vm.ActivatedBytes, CompressedAt = compressedAt };
     }
 
     private enum PreExecution

@@ -18,7 +18,9 @@ type Environment =
       /// Block contexts, index = blocks ago; block 0 is the current block.
       Blocks: BlockContext list
       Verify: Crypto.Verifier
-      VerifyProof: StateProof.ProofVerifier }
+      VerifyProof: StateProof.ProofVerifier
+      /// The chain's id, state counter and compression slots.
+      Chain: Chain }
 
 /// Details of a stop caused by a fault (the debug service's fields).
 type FaultInfo =
@@ -53,7 +55,9 @@ type TxnResult =
       Pc: uint64
       CallDepth: int
       MaxCallDepth: int
-      State: Map<Pubkey, Account> }
+      State: Map<Pubkey, Account>
+      /// The chain after the transaction (changed only by a successful execution).
+      Chain: Chain }
 
 let private emptyResult (env: Environment) code reason =
     { VmError = code
@@ -77,7 +81,8 @@ let private emptyResult (env: Environment) code reason =
       Pc = 0UL
       CallDepth = 0
       MaxCallDepth = 0
-      State = env.State }
+      State = env.State
+      Chain = env.Chain }
 
 /// Decision D-SEQ: at the end of a transaction every account whose metadata (other than seq) or
 /// data changed gets seq = its old seq + 1; accounts that end deleted leave the state, and so do
@@ -189,10 +194,30 @@ let private preExecute (env: Environment) (t: Transaction.Transaction) : PreExec
 // Execution.
 // ---------------------------------------------------------------------------------------
 
+/// The chain after a successful execution: GASC grows by the bytes activated; an account
+/// compressed now records the slot, and one no longer compressed drops its record.
+let private chainAfter (env: Environment) (vm: Vm) (state: Map<Pubkey, Account>) : Chain =
+    let stillCompressed k =
+        state.TryFind k |> Option.exists (fun a -> AccountMeta.hasFlag AccountFlags.compressed a.Meta)
+
+    let compressedAt = env.Chain.CompressedAt |> Map.filter (fun k _ -> stillCompressed k)
+
+    let compressedAt =
+        match vm.Compressed with
+        | Some i -> compressedAt.Add(vm.Space.Accounts[i].Key, vm.Ctx.Slot)
+        | None -> compressedAt
+
+    { env.Chain with
+        StateCounter = env.Chain.StateCounter + vm.Activated
+        CompressedAt = compressedAt }
+
 /// Execute a transaction given as wire bytes.
 let execute (env: Environment) (wire: byte[]) : TxnResult =
     match Transaction.parse env.Verify wire with
     | Error r -> emptyResult env r.Code r.Reason
+    // Decision D-CHAIN-ID: a transaction for another chain is refused like a malformed one.
+    | Ok t when t.Header.ChainId <> env.Chain.ChainId ->
+        emptyResult env Codes.Txn.invalidFormat (sprintf "chain_id %d is not this chain's (%d)" t.Header.ChainId env.Chain.ChainId)
     | Ok t ->
         let accountLists r = { r with ReadWriteAccounts = t.ReadWrite; ReadOnlyAccounts = t.ReadOnly }
 
@@ -224,7 +249,8 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                       Verify = env.Verify
                       VerifyProof = env.VerifyProof
                       ComputeBudget = uint64 t.Header.ComputeUnits
-                      StateBudget = uint64 t.Header.StateUnits }
+                      StateBudget = uint64 t.Header.StateUnits
+                      Chain = env.Chain }
 
                 let vm0 =
                     { Ctx = ctx
@@ -291,4 +317,5 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                   Pc = vm.Hart.Pc
                   CallDepth = vm.Space.Shadow.CallDepth
                   MaxCallDepth = vm.Space.Shadow.MaxCallDepth
-                  State = state }
+                  State = state
+                  Chain = (match ending with Exited _ -> chainAfter env vm state | _ -> env.Chain) }

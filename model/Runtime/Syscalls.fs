@@ -430,6 +430,8 @@ let accountCompress (vm: Vm) : Outcome =
                 else
                     do! require vm.Compressed.IsNone C.txnHasCompressedAccount
                     do! require (vm.Ctx.TxnFlags &&& Transaction.flagMayCompressAccount <> 0uy) C.accountCompressionNotAllowed
+                    // Decision D-COMPRESS: the chain's state counter must be above the 32 GiB baseline.
+                    do! require (vm.Ctx.Chain.StateCounter > Chain.compressionBaseline) C.accountCompressionNotAllowed
                     do! require (not (AccountMeta.hasFlag AccountFlags.uncompressable m)) C.accountUncompressable
                     do! require (not (inCallStack vm i)) C.programInCallStack
                     let! proofBytes = bytesAt vm (arg vm 1) proofSize
@@ -442,9 +444,9 @@ let accountCompress (vm: Vm) : Outcome =
 
 /// 0x09 account_decompress(idx, meta, data, proof, proof_sz): restore a compressed (or absent)
 /// account from the caller's copy of its metadata (the 62-byte view, decision D-META-VIEW) and
-/// data, proven by an EXISTING proof of SHA-256(record ‖ data). Decision D-COMPRESS:
-/// the cool-down length is unpublished and not modelled (ACCOUNT_IN_COMPRESSION_TIMEOUT never
-/// occurs). Cost 512 + data_sz + proof_sz.
+/// data, proven by an EXISTING proof of SHA-256(record ‖ data). Decision D-COMPRESS: an
+/// account compressed less than 384 slots ago is still cooling down
+/// (ACCOUNT_IN_COMPRESSION_TIMEOUT). Cost 512 + data_sz + proof_sz.
 let accountDecompress (vm: Vm) : Outcome =
     let proofSize = arg vm 4
     let metaBytes = Space.readRange vm.Space (arg vm 1) (uint64 Layout.metaViewSize)
@@ -456,6 +458,12 @@ let accountDecompress (vm: Vm) : Outcome =
             let key = vm.Space.Accounts[i].Key
             do! require (txnWritable vm i) C.accountNotWritable
             do! require (liveMeta vm.Space.Accounts[i]).IsNone C.accountAlreadyExists
+
+            do!
+                require
+                    (vm.Ctx.Chain.CompressedAt.TryFind key |> Option.forall (fun at -> vm.Ctx.Slot - at >= Chain.compressionTimeout))
+                    C.accountInCompressionTimeout
+
             let! metaBytes = metaBytes |> orError C.invalidAddress
             let m = Layout.metaOfView metaBytes
             do! require (m.DataSize <= uint32 Executable.maximumSize) C.invalidAccountDataSize

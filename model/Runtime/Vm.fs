@@ -41,6 +41,34 @@ type ReturnPoint =
       CallerProgram: byte[]
       CallerCallIdx: int }
 
+/// What the chain knows besides the accounts and the blocks (decisions D-CHAIN-ID, D-COMPRESS).
+type Chain =
+    {
+        /// The chain's id: a transaction for another chain is refused (D-CHAIN-ID).
+        ChainId: uint16
+        /// The global activated state counter (GASC) in bytes: compression needs it above
+        /// 32 GiB (D-COMPRESS). A successful transaction adds the bytes it activated.
+        StateCounter: uint64
+        /// The slot at which each compressed account was compressed, for the decompression
+        /// cool-down (D-COMPRESS).
+        CompressedAt: Map<Pubkey, uint64>
+    }
+
+module Chain =
+    /// TN_STATE_COUNTER_BASELINE_BYTES: compression needs GASC above 32 GiB (docs/spec/syscalls.md §3.6).
+    let compressionBaseline = 32UL <<< 30
+
+    /// TN_RUNTIME_CTX_COMPRESSION_TIMEOUT = STATE_HASH_DELAY (256) + ACCEPTS_PROOF_BLOCK_SPAN (128)
+    /// slots between compressing an account and decompressing it (docs/spec/syscalls.md §12.5).
+    let compressionTimeout = 384UL
+
+    /// A chain past the compression baseline (the GASC the end-to-end test's comment suggests for a
+    /// genesis that allows compression), with no compressions recorded.
+    let mature (chainId: uint16) =
+        { ChainId = chainId
+          StateCounter = 934_359_738_368UL
+          CompressedAt = Map.empty }
+
 /// What stays fixed for the whole execution.
 type Context =
     { Profile: Decisions.Profile
@@ -52,7 +80,9 @@ type Context =
       Verify: Crypto.Verifier
       VerifyProof: StateProof.ProofVerifier
       ComputeBudget: uint64
-      StateBudget: uint64 }
+      StateBudget: uint64
+      /// The chain before the transaction.
+      Chain: Chain }
 
 type Vm =
     { Ctx: Context
@@ -93,13 +123,18 @@ module Vm =
         else
             Ok { vm with ComputeUsed = vm.ComputeUsed + cost }
 
-    /// Decision D-SU: one state unit is 4 KiB of new persistent account storage, an account's
-    /// footprint being its 62-byte metadata view plus its data. Growth from `before` to `after`
-    /// footprint bytes costs ceil(after/4096) - ceil(before/4096) units (nothing when shrinking);
+    /// Decision D-SU: one state unit pays for up to 4 KiB of growth of persistent account
+    /// storage, an account's footprint being its 62-byte metadata view plus its data. Growth from
+    /// `before` to `after` footprint bytes costs ceil((after - before) / 4096) units, so any growth
+    /// costs at least one (profile PerNewPage: only new 4 KiB pages cost); shrinking is free;
     /// exceeding req_state_units stops execution with SIGSU before the change is made.
     let chargeState (before: int64) (after: int64) (vm: Vm) : Result<Vm, Vm * Ending> =
         let pages (b: int64) = (b + 4095L) / 4096L
-        let units = uint64 (max 0L (pages after - pages before))
+
+        let units =
+            match vm.Ctx.Profile.StateUnits with
+            | Decisions.PerGrowth -> if after > before then uint64 ((after - before + 4095L) / 4096L) else 0UL
+            | Decisions.PerNewPage -> uint64 (max 0L (pages after - pages before))
 
         if units > vm.Ctx.StateBudget - vm.StateUsed then Error(vm, StateExhausted(programIdx vm))
         else Ok { vm with StateUsed = vm.StateUsed + units }

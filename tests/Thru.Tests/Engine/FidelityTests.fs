@@ -138,3 +138,87 @@ let ``an executable whose reserved header bytes are not zero runs`` () =
     let env = { environment [] with State = (environment []).State.Add(programKey, programAccount image) }
     let r = probeBoth id env [] [ call N.exit [ 0UL; 0UL ] 0 ] [||]
     Assert.That(r.VmError, Is.EqualTo Codes.Txn.success, sprintf "%A %A" r.Rejection r.ExecutionCode)
+
+/// Decision D-CHAIN-ID: a replay-protected chain refuses a transaction signed for another chain
+/// (docs/spec/transactions.md §3); it is refused like a zero chain_id, with INVALID_FORMAT, and
+/// changes nothing (no fee, no nonce).
+[<Test>]
+let ``a transaction whose chain_id is not the chain's is refused with INVALID_FORMAT and changes nothing`` () =
+    let env = environment []
+    Assert.That(env.Chain.ChainId, Is.EqualTo 1us)
+    let run (chain: uint16) = both env (wire unsigned { header feePayerKey programKey with ChainId = chain } [] [] (probe [ call N.exit [ 0UL; 0UL ] 0 ] [||]))
+    Assert.That((run 1us).VmError, Is.EqualTo Codes.Txn.success)
+    let r = run 2us
+    Assert.That(r.VmError, Is.EqualTo Codes.Txn.invalidFormat, sprintf "%A" r.Rejection)
+    Assert.That((r.State = env.State), Is.True, "nothing changes")
+
+let private compressible = key 80
+let private gib32 = 32UL * 1024UL * 1024UL * 1024UL
+
+/// A transaction (MAY_COMPRESS_ACCOUNT set) that compresses `compressible` with a CREATION proof.
+let private compressTxn (env: Execution.Environment) (entries: (Pubkey * byte[]) list) =
+    let proof = StateProof.serialize (StateProof.prove entries compressible 1000UL)
+    let calls = [ call N.accountCompress [ 2UL; 0UL; uint64 proof.Length ] 0 ]
+    let calls = [ call N.accountCompress [ 2UL; payloadAt calls 0; uint64 proof.Length ] (ptr 1) ]
+    probeBoth (fun h -> { h with Flags = Transaction.flagMayCompressAccount }) env [ compressible ] calls proof
+
+/// Decision D-COMPRESS: compression needs the chain's global activated state counter above 32 GiB
+/// (TN_STATE_COUNTER_BASELINE_BYTES, docs/spec/syscalls.md §3.6); below it account_compress returns
+/// ACCOUNT_COMPRESSION_NOT_ALLOWED, like a transaction without MAY_COMPRESS_ACCOUNT.
+[<Test>]
+let ``account_compress at or below the 32 GiB state baseline returns ACCOUNT_COMPRESSION_NOT_ALLOWED`` () =
+    let entries = [ key 70, Crypto.sha256 [| 1uy |] ]
+    let env = { environment [ compressible, owned 0UL [| 1uy; 2uy |] ] with Blocks = blocks (StateProof.root entries) }
+    let at counter = { env with Chain = { env.Chain with StateCounter = counter } }
+    expect C.accountCompressionNotAllowed (compressTxn (at gib32) entries)
+    let r = compressTxn (at (gib32 + 1UL)) entries
+    expect C.success r
+    Assert.That(AccountMeta.hasFlag AccountFlags.compressed r.State[compressible].Meta, Is.True)
+    // The chain records when the account was compressed (the current slot), for the cool-down.
+    Assert.That(r.Chain.CompressedAt.TryFind compressible, Is.EqualTo(Some 1000UL))
+
+/// Decision D-COMPRESS: a compressed account cannot be decompressed until 384 slots
+/// (TN_RUNTIME_CTX_COMPRESSION_TIMEOUT = STATE_HASH_DELAY 256 + ACCEPTS_PROOF_BLOCK_SPAN 128) have
+/// passed since its compression; before that account_decompress returns
+/// ACCOUNT_IN_COMPRESSION_TIMEOUT (docs/spec/syscalls.md §13.2).
+[<Test>]
+let ``account_decompress within 384 slots of the compression returns ACCOUNT_IN_COMPRESSION_TIMEOUT`` () =
+    let restored = owned 9UL [| 5uy; 6uy; 7uy |]
+    let entries = [ compressible, StateProof.accountValueHash restored; key 70, Crypto.sha256 [| 1uy |] ]
+    let archived = { restored with Meta = { restored.Meta with Flags = AccountFlags.compressed } }
+    let env = { environment [ compressible, archived ] with Blocks = blocks (StateProof.root entries) }
+    let proof = StateProof.serialize (StateProof.prove entries compressible 1000UL)
+    let view = Layout.metaView restored.Meta
+    let payload = Array.concat [ view; restored.Data; proof ]
+
+    let decompress (compressedAt: uint64) =
+        let env = { env with Chain = { env.Chain with CompressedAt = Map [ compressible, compressedAt ] } }
+        let calls = [ call N.accountDecompress [ 2UL; 0UL; 0UL; 0UL; uint64 proof.Length ] 0 ]
+        let at k = payloadAt calls k
+        let calls = [ call N.accountDecompress [ 2UL; at 0; at view.Length; at (view.Length + restored.Data.Length); uint64 proof.Length ] (ptr 1 ||| ptr 2 ||| ptr 3) ]
+        probeBoth id env [ compressible ] calls payload
+
+    expect C.accountInCompressionTimeout (decompress 1000UL)
+    expect C.accountInCompressionTimeout (decompress 617UL) // 383 slots ago
+    let r = decompress 616UL // 384 slots ago
+    expect C.success r
+    Assert.That((r.State[compressible].Data = restored.Data), Is.True, "the data is restored")
+    Assert.That(r.Chain.CompressedAt.ContainsKey compressible, Is.False, "the account is active again")
+
+/// Decision D-SU: any growth of persistent state costs state units, at least one: growth by d > 0
+/// bytes costs ceil(d / 4096). Thru's client budgets 1 + new_size/4096 units for any resize, and the
+/// end-to-end test's ExhaustSU phase (thru_cli_e2e.sh, debug scenario, command 7 on a scratch
+/// account with --state-units 0) expects SIGSU (docs/spec/metering.md §3).
+[<Test>]
+let ``growing a persistent account by one byte with no state units stops with SIGSU; ceil(delta / 4096) units otherwise`` () =
+    let acct = key 81
+    let env = environment [ acct, owned 0UL [| 1uy |] ]
+    let grow (su: uint16) (size: uint64) = probeBoth (fun h -> { h with StateUnits = su }) env [ acct ] [ call N.accountResize [ 2UL; size ] 0 ] [||]
+    let r = grow 0us 2UL
+    Assert.That((r.VmError, r.FaultCode), Is.EqualTo((Codes.Txn.suExhausted, Codes.FaultCode.sigsu)))
+    let r = grow 1us 2UL
+    expect C.success r
+    Assert.That(r.ConsumedStateUnits, Is.EqualTo 1UL)
+    Assert.That((grow 1us 4097UL).VmError, Is.EqualTo Codes.Txn.success, "4096 bytes of growth: one unit")
+    Assert.That((grow 1us 4098UL).VmError, Is.EqualTo Codes.Txn.suExhausted, "4097 bytes of growth: two units")
+    Assert.That((grow 0us 1UL).VmError, Is.EqualTo Codes.Txn.success, "shrinking costs nothing")

@@ -91,7 +91,8 @@ let private makeWorld (verifier: string) : Execution.Environment =
       State = worldState
       Blocks = blocks stateRoot
       Verify = (Thru.Compare.TxnFixture.verifier verifier).Value
-      VerifyProof = StateProof.merkleVerifier }
+      VerifyProof = StateProof.merkleVerifier
+      Chain = Vm.Chain.mature 1us }
 
 /// The world under a verifier named as fixtures name them (one environment object per name).
 let worldEnvironment (verifier: string) : Execution.Environment = worlds.GetOrAdd(verifier, makeWorld)

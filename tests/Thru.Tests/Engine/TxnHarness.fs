@@ -55,6 +55,7 @@ let saveCounterexample (env: Execution.Environment) (verifier: string) (wire: by
               Verifier = verifier
               State = env.State
               Blocks = env.Blocks
+              Chain = env.Chain
               Wire = wire
               Expected = model }
 

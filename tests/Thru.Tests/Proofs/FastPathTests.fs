@@ -389,7 +389,7 @@ let private thruSpaceOf (s: Space) : AddressSpace =
         blocks.Add(EngineBlock())
 
     let env =
-        EngineEnvironment(Collections.Generic.Dictionary<PublicKey, EngineAccount>(), blocks, SignatureVerifier(fun _ _ _ -> false))
+        EngineEnvironment(Collections.Generic.Dictionary<PublicKey, EngineAccount>(), blocks, SignatureVerifier(fun _ _ _ -> false), EngineChain(ChainId = 1us))
 
     let slotType = engineType "AccountSlot"
     let slots = Array.CreateInstance(slotType, s.Accounts.Length)

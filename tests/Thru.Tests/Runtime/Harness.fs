@@ -130,7 +130,8 @@ let environment (extra: (Pubkey * Account) list) : Execution.Environment =
       State = Map([ feePayerKey, Account.create Pubkey.zero 1_000_000UL [||]; programKey, programAccount prober ] @ extra)
       Blocks = blocks (Array.zeroCreate 32)
       Verify = acceptAll
-      VerifyProof = StateProof.merkleVerifier }
+      VerifyProof = StateProof.merkleVerifier
+      Chain = Vm.Chain.mature 1us }
 
 /// Run the prober: returns the result (UserErrorCode = the last syscall's a0 or a1).
 let runProbeWith (h: Transaction.Header -> Transaction.Header) (env: Execution.Environment) (rw: Pubkey list) (ro: Pubkey list) (calls: Call list) (payload: byte[]) =

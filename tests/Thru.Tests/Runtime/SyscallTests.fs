@@ -221,11 +221,16 @@ let ``0x04 account_create: an ephemeral creator cannot create a persistent accou
     expect C.ephemeralAccountCannotCreatePersistent (runProbe env [ derived ] [] calls payload)
 
 [<Test>]
-let ``0x05 account_create_ephemeral: success (gone after the transaction), bad index, not writable, exists, bad address`` () =
+let ``0x05 account_create_ephemeral: success (committed with its EPHEMERAL flag, D-EPHEMERAL), bad index, not writable, exists, bad address`` () =
     let calls idx = [ call N.accountCreateEphemeral ([ idx ] @ seedWords) 0 ]
     let r = runProbe env0 [ derivedEphemeral ] [] (calls 2UL) [||]
     expect C.success r
-    Assert.That(r.State.ContainsKey derivedEphemeral, Is.False, "an ephemeral account does not outlive its transaction")
+    Assert.That(r.State.ContainsKey derivedEphemeral, Is.True, "an ephemeral account outlives its transaction")
+    Assert.That(AccountMeta.hasFlag AccountFlags.ephemeral r.State[derivedEphemeral].Meta, Is.True)
+    // Under the older reading (profile switch EphemeralPersists off) it leaves the state at commit.
+    let older = runProbe { env0 with Profile = { env0.Profile with EphemeralPersists = false } } [ derivedEphemeral ] [] (calls 2UL) [||]
+    expect C.success older
+    Assert.That(older.State.ContainsKey derivedEphemeral, Is.False, "EphemeralPersists = false")
     Assert.That(r.ConsumedStateUnits, Is.EqualTo 0UL)
     expect C.invalidAccountIndex (runProbe env0 [ derivedEphemeral ] [] (calls 3UL) [||])
     expect C.accountNotWritable (runProbe env0 [] [ derivedEphemeral ] (calls 2UL) [||])
@@ -283,7 +288,9 @@ let ``0x07 account_resize: grow (zero-filled, state units), shrink, bad index, m
     expect C.success r
     Assert.That(r.State[acct].Data.Length, Is.EqualTo 5000)
     Assert.That((r.State[acct].Data[0..2] = [| 1uy; 2uy; 3uy |] && Array.forall ((=) 0uy) r.State[acct].Data[3..]), Is.True, "kept, then zeros")
-    Assert.That(r.ConsumedStateUnits, Is.EqualTo 1UL, "65 -> 5062 footprint bytes: from 1 to 2 pages")
+    Assert.That(r.ConsumedStateUnits, Is.EqualTo 2UL, "D-SU: 4997 bytes of growth cost ceil(4997 / 4096) = 2 units")
+    let pages = runProbe { env with Profile = { env.Profile with StateUnits = Decisions.PerNewPage } } [ acct ] [] [ call N.accountResize [ 2UL; 5000UL ] 0 ] [||]
+    Assert.That(pages.ConsumedStateUnits, Is.EqualTo 1UL, "PerNewPage: 65 -> 5062 footprint bytes, from 1 to 2 pages")
     let r = runProbe env [ acct ] [] [ call N.accountResize [ 2UL; 1UL ] 0 ] [||]
     expect C.success r
     Assert.That((r.State[acct].Data = [| 1uy |]), Is.True, "truncated to one byte")
