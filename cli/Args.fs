@@ -47,20 +47,26 @@ type RunArgs =
     | Instr of hex: string
     | Accounts of path: string
     | Cu of units: int64
+    | Su of units: int64
+    | Mu of units: int64
     | [<AltCommandLine("-e")>] Engine of EngineChoice
     | Json
     | Txn of path: string
+    | State_Out of path: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Program _ -> "the Thru executable run as the transaction's program (account 1)."
+            | Program _ -> "the Thru executable run as the transaction's program (account 1), or the 64-hex-digit key of a program account of the accounts file."
             | Instr _ -> "instruction data in hex."
             | Accounts _ -> "JSON file describing the fee payer and the other accounts (see README)."
             | Cu _ -> "compute-unit budget (default 10000000)."
+            | Su _ -> "state-unit budget, a u16 (default 10000)."
+            | Mu _ -> "memory-unit budget in pages, a u16 (default 10000)."
             | Engine _ -> "implementation to run (default model)."
             | Json -> "print one JSON object with the protocol's field names."
             | Txn _ -> "run this complete serialized transaction instead of building one."
+            | State_Out _ -> "write the state after the transaction as an accounts file, for a following run (the model's state; with --engine both, only when model and engine agree)."
 
 type ProofArgs =
     | [<MainCommand; ExactlyOnce>] Program of path: string

@@ -1,17 +1,23 @@
 /// The world a `thru run` transaction runs in, read from an accounts file (JSON):
 ///
 ///   { "slot": 1000, "chainId": 1, "fee": 1,
-///     "feePayer": { "seed": "<32-byte hex>", "balance": 1000000000, "nonce": 0 },
+///     "feePayer": { "seed": "<32-byte hex>", "balance": 1000000000, "nonce": 0, "seq": 0 },
 ///     "program":  { "seed": "<hex>" } | { "pubkey": "<hex>" },      (default: SHA-256 of the image)
 ///     "accounts": [ { "name": "counter",
 ///                     "pubkey": "<hex>" | "seed": "<hex>" | "derive": { "seed": "<hex>", "ephemeral": false },
 ///                     "owner": "program" | "eoa" | "<hex>" | "<name>",
-///                     "balance": 0, "nonce": 0, "flags": 0,
+///                     "balance": 0, "nonce": 0, "seq": 0, "flags": 0,
 ///                     "data": "<hex>" | "dataFile": "<path>",
 ///                     "program": false, "writable": true, "exists": true } ] }
 ///
 /// Every field is optional. The state root of every block commits to the accounts that exist
 /// (decision D-STATE-TRIE), so `thru proof` can print proofs that verify against it.
+///
+/// The program runs from an image file (`load`: its account is made from the image, at the key
+/// "program" gives or SHA-256 of the image, and no listed account may have that key) or from an
+/// account of the file (`loadWithProgramKey`: the listed account at that key is the program
+/// account as the file describes it, and when the file has no such account the transaction names
+/// a program that does not exist).
 module Thru.Cli.World
 
 open System.IO
@@ -36,6 +42,9 @@ type World =
       FeePayer: Pubkey
       FeePayerAccount: Account
       ProgramKey: Pubkey option
+      /// True when the program account is made from the image file (`load`); false when it is
+      /// the listed account at ProgramKey (`loadWithProgramKey`).
+      ProgramFromImage: bool
       Accounts: WorldAccount list }
 
 /// The default fee payer's seed: SHA-256("thru fee payer").
@@ -79,9 +88,12 @@ let private hexBytes (hex: string) (where: string) : byte[] =
 /// The public key of an Ed25519 seed.
 let keyOfSeed (seed: byte[]) = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed seed)
 
-/// Read the world from an accounts file (or the defaults when there is none); the program's
-/// image decides its default key.
-let load (path: string option) (programImage: byte[]) : World =
+/// Where the program of the world comes from.
+type private ProgramSource =
+    | FromImage of byte[]
+    | FromKey of Pubkey
+
+let private loadWorld (path: string option) (source: ProgramSource) : World =
     let root, dir =
         match path with
         | None -> JsonObject(), "."
@@ -108,17 +120,24 @@ let load (path: string option) (programImage: byte[]) : World =
         { Meta =
             { AccountMeta.create Pubkey.zero with
                 Balance = u64 payer "balance" where |> Option.defaultValue 1_000_000_000UL
-                Nonce = u64 payer "nonce" where |> Option.defaultValue 0UL }
+                Nonce = u64 payer "nonce" where |> Option.defaultValue 0UL
+                Seq = u64 payer "seq" where |> Option.defaultValue 0UL }
           Data = [||] }
 
     let programKey =
-        match obj root "program" where with
-        | None -> Pubkey(Crypto.sha256 programImage)
-        | Some p ->
+        match source, obj root "program" where with
+        | FromKey k, None -> k
+        | FromKey k, Some p ->
+            match str p "pubkey" (where + ": program"), str p "seed" (where + ": program") with
+            | Some h, _ when Pubkey(bytes32 h (where + ": program.pubkey")) = k -> k
+            | None, Some s when keyOfSeed (bytes32 s (where + ": program.seed")) = k -> k
+            | _ -> fieldError where "'program' names another key than the program given on the command line"
+        | FromImage image, None -> Pubkey(Crypto.sha256 image)
+        | FromImage image, Some p ->
             match str p "pubkey" (where + ": program"), str p "seed" (where + ": program") with
             | Some k, _ -> Pubkey(bytes32 k (where + ": program.pubkey"))
             | None, Some s -> keyOfSeed (bytes32 s (where + ": program.seed"))
-            | None, None -> Pubkey(Crypto.sha256 programImage)
+            | None, None -> Pubkey(Crypto.sha256 image)
 
     let entries =
         match root["accounts"] with
@@ -170,12 +189,34 @@ let load (path: string option) (programImage: byte[]) : World =
                       Flags = flags
                       DataSize = uint32 data.Length
                       Balance = u64 o "balance" w |> Option.defaultValue 0UL
-                      Nonce = u64 o "nonce" w |> Option.defaultValue 0UL }
+                      Nonce = u64 o "nonce" w |> Option.defaultValue 0UL
+                      Seq = u64 o "seq" w |> Option.defaultValue 0UL }
 
               { Name = name
-                Key = named[name]
+                Key = keyOf i o
                 Account = if flag o "exists" w |> Option.defaultValue true then Some { Meta = meta; Data = data } else None
                 Writable = flag o "writable" w |> Option.defaultValue (not isProgram) } ]
+
+    let fromImage =
+        match source with
+        | FromImage _ -> true
+        | FromKey _ -> false
+
+    match accounts |> List.tryFind (fun a -> a.Key = programKey) with
+    | Some a when fromImage -> fieldError where (sprintf "account '%s' has the program's key: run the program by its key instead of from an image file" a.Name)
+    | _ -> ()
+
+    match accounts |> List.tryFind (fun a -> a.Key = payerKey) with
+    | Some a -> fieldError where (sprintf "account '%s' has the fee payer's key: describe the fee payer under 'feePayer'" a.Name)
+    | None -> ()
+
+    match accounts |> List.countBy (fun a -> a.Name) |> List.tryFind (fun (_, n) -> n > 1) with
+    | Some(name, _) -> fieldError where (sprintf "two accounts are named '%s'" name)
+    | None -> ()
+
+    match accounts |> List.countBy (fun a -> a.Key) |> List.tryFind (fun (_, n) -> n > 1) with
+    | Some(k, _) -> fieldError where (sprintf "key %s is listed twice" (string k))
+    | None -> ()
 
     { Slot = u64 root "slot" where |> Option.defaultValue 1000UL
       ChainId = u64 root "chainId" where |> Option.defaultValue 1UL |> uint16
@@ -184,14 +225,31 @@ let load (path: string option) (programImage: byte[]) : World =
       FeePayer = payerKey
       FeePayerAccount = payerAccount
       ProgramKey = Some programKey
+      ProgramFromImage = fromImage
       Accounts = accounts }
 
-/// The committed state: the fee payer, the program, and every account that exists.
+/// Read the world from an accounts file (or the defaults when there is none); the program's
+/// account is made from its image, which also decides the program's default key.
+let load (path: string option) (programImage: byte[]) : World = loadWorld path (FromImage programImage)
+
+/// Read the world from an accounts file whose account at `programKey` is the program: the
+/// transaction names that key as its program, whatever the file holds there (an absent account
+/// makes the transaction fail with INVALID_PROGRAM_ACCOUNT).
+let loadWithProgramKey (path: string option) (programKey: Pubkey) : World = loadWorld path (FromKey programKey)
+
+/// The accounts of the transaction's read-write and read-only lists: every listed account except
+/// the program's own (listed when the program runs by key).
+let listed (w: World) : WorldAccount list =
+    w.Accounts |> List.filter (fun a -> Some a.Key <> w.ProgramKey)
+
+/// The committed state: the fee payer, the program, and every account that exists. With a
+/// program run from its image, the image file decides the program account.
 let state (w: World) (programImage: byte[]) : Map<Pubkey, Account> =
     let program = { Account.create Pubkey.zero 0UL programImage with Meta = { AccountMeta.create Pubkey.zero with Flags = AccountFlags.program; DataSize = uint32 programImage.Length } }
 
     Map(
-        [ w.FeePayer, w.FeePayerAccount; w.ProgramKey.Value, program ]
+        [ w.FeePayer, w.FeePayerAccount ]
+        @ (if w.ProgramFromImage then [ w.ProgramKey.Value, program ] else [])
         @ [ for a in w.Accounts do
                 match a.Account with
                 | Some acc -> yield a.Key, acc
