@@ -130,7 +130,7 @@ let prepare (args: ParseResults<RunArgs>) : Prepared =
           Blocks = World.blocks world root
           Verify = verify
           VerifyProof = StateProof.merkleVerifier
-          Chain = Vm.Chain.mature world.ChainId }
+          Chain = World.chain world }
       Wire = wire
       Names = names
       Before = state
@@ -229,6 +229,8 @@ let stateFile (p: Prepared) (o: TxnObservation) : System.Text.Json.Nodes.JsonObj
     Json.obj
         [ "slot", u (w.Slot + 1UL)
           "chainId", Json.num (int64 w.ChainId)
+          "stateCounter", u o.StateCounter
+          "compressedAt", Json.arr [ for k, s in o.CompressedAt -> Json.obj [ "pubkey", Json.str k; "slot", u s ] :> System.Text.Json.Nodes.JsonNode ]
           "fee", u w.Fee
           "feePayer", Json.obj [ "seed", Json.str (hex w.FeePayerSeed); "balance", u payer.Balance; "nonce", u payer.Nonce; "seq", u payer.Seq ]
           "accounts",

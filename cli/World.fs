@@ -1,6 +1,7 @@
 /// The world a `thru run` transaction runs in, read from an accounts file (JSON):
 ///
 ///   { "slot": 1000, "chainId": 1, "fee": 1,
+///     "stateCounter": 934359738368, "compressedAt": [ { "pubkey": "<hex>", "slot": 900 } ],
 ///     "feePayer": { "seed": "<32-byte hex>", "balance": 1000000000, "nonce": 0, "seq": 0 },
 ///     "program":  { "seed": "<hex>" } | { "pubkey": "<hex>" },      (default: SHA-256 of the image)
 ///     "accounts": [ { "name": "counter",
@@ -10,8 +11,11 @@
 ///                     "data": "<hex>" | "dataFile": "<path>",
 ///                     "program": false, "writable": true, "exists": true } ] }
 ///
-/// Every field is optional. The state root of every block commits to the accounts that exist
-/// (decision D-STATE-TRIE), so `thru proof` can print proofs that verify against it.
+/// Every field is optional. The state root of every block commits to the accounts that exist,
+/// ephemeral ones excepted (decisions D-STATE-TRIE, D-EPHEMERAL), so `thru proof` can print proofs
+/// that verify against it. "stateCounter" is the chain's global activated state counter (default:
+/// past the 32 GiB compression baseline) and "compressedAt" the slot at which each compressed
+/// account was compressed (decision D-COMPRESS).
 ///
 /// The program runs from an image file (`load`: its account is made from the image, at the key
 /// "program" gives or SHA-256 of the image, and no listed account may have that key) or from an
@@ -37,6 +41,10 @@ type WorldAccount =
 type World =
     { Slot: uint64
       ChainId: uint16
+      /// The chain's global activated state counter (decision D-COMPRESS).
+      StateCounter: uint64
+      /// The slot at which each compressed account was compressed (decision D-COMPRESS).
+      CompressedAt: Map<Pubkey, uint64>
       Fee: uint64
       FeePayerSeed: byte[]
       FeePayer: Pubkey
@@ -219,7 +227,33 @@ let private loadWorld (path: string option) (source: ProgramSource) : World =
     | None -> ()
 
     { Slot = u64 root "slot" where |> Option.defaultValue 1000UL
-      ChainId = u64 root "chainId" where |> Option.defaultValue 1UL |> uint16
+      ChainId =
+        match u64 root "chainId" where |> Option.defaultValue 1UL with
+        | id when id >= 1UL && id <= 65535UL -> uint16 id
+        | id -> fieldError where (sprintf "'chainId' must be 1..65535, not %d" id)
+      StateCounter = u64 root "stateCounter" where |> Option.defaultValue (Vm.Chain.mature 1us).StateCounter
+      CompressedAt =
+        match root["compressedAt"] with
+        | null -> Map.empty
+        | :? JsonArray as items ->
+            items
+            |> Seq.mapi (fun i item ->
+                let w = sprintf "%s: compressedAt[%d]" where i
+
+                match item with
+                | :? JsonObject as o ->
+                    for p in o do
+                        if p.Key <> "pubkey" && p.Key <> "slot" then fieldError w (sprintf "unknown field '%s' (expected pubkey and slot)" p.Key)
+
+                    let k =
+                        match str o "pubkey" w |> Option.bind Pubkey.tryParse with
+                        | Some k -> k
+                        | None -> fieldError w "'pubkey' must be 64 hex digits"
+
+                    k, (u64 o "slot" w |> Option.defaultWith (fun () -> fieldError w "'slot' is missing"))
+                | _ -> fieldError w "must be an object {pubkey, slot}")
+            |> Map.ofSeq
+        | _ -> fieldError where "'compressedAt' must be an array of {pubkey, slot}"
       Fee = u64 root "fee" where |> Option.defaultValue 1UL
       FeePayerSeed = payerSeed
       FeePayer = payerKey
@@ -256,8 +290,19 @@ let state (w: World) (programImage: byte[]) : Map<Pubkey, Account> =
                 | None -> () ]
     )
 
-/// The state trie's leaves (decision D-STATE-TRIE): every existing account and its value hash.
-let trie (state: Map<Pubkey, Account>) = state |> Map.toList |> List.map (fun (k, a) -> k, StateProof.accountValueHash a)
+/// The state trie's leaves (decision D-STATE-TRIE): every account of the state and its value hash,
+/// except ephemeral accounts, which no proof shows (decision D-EPHEMERAL).
+let trie (state: Map<Pubkey, Account>) =
+    state
+    |> Map.toList
+    |> List.filter (fun (_, a) -> not (AccountMeta.hasFlag AccountFlags.ephemeral a.Meta))
+    |> List.map (fun (k, a) -> k, StateProof.accountValueHash a)
+
+/// The chain the world describes.
+let chain (w: World) : Vm.Chain =
+    { ChainId = w.ChainId
+      StateCounter = w.StateCounter
+      CompressedAt = w.CompressedAt }
 
 /// 600 blocks ending at the world's slot, each committing to the state root.
 let blocks (w: World) (root: byte[]) : BlockContext list =

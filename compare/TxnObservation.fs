@@ -231,7 +231,7 @@ let toJson (o: TxnObservation) (changed: AccountObs list) : System.Text.Json.Nod
           "logs", Json.arr [ for p, d in o.Logs -> Json.obj [ "program_idx", n (int64 p); "text", Json.str (text d) ] :> System.Text.Json.Nodes.JsonNode ]
           "fault", Json.opt Json.str o.Fault
           // Decision D-PC: the debug service's program_counter is the offset in the program
-          // segment (from .text, docs/spec/executable.md); "pc" is the full address.
+          // segment (from .text, docs/spec/transactions.md §8.2); "pc" is the full address.
           "program_counter", Json.hex (o.Pc &&& 0xFF_FFFFUL)
           "pc", Json.hex o.Pc
           "call_depth", n (int64 o.CallDepth)

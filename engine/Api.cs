@@ -48,7 +48,7 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
     }
 
     /// <summary>
-    /// Bit <paramref name="i"/> of the key as the state trie numbers them (docs/spec/transactions.md §6.1): bit i mod 64
+    /// Bit <paramref name="i"/> of the key as the state trie numbers them (docs/spec/transactions.md §6.2): bit i mod 64
     /// of the key's little-endian 64-bit word i / 64, that is bit i mod 8 of byte i / 8. The words here hold the bytes
     /// big-endian, so byte i / 8 sits 8 · (7 - (i / 8) mod 8) bits up its word.
     /// </summary>

@@ -57,7 +57,7 @@ internal struct Meta
         Nonce = BinaryPrimitives.ReadUInt64LittleEndian(b[54..]),
     };
 
-    /// <summary>The runtime record's leading magic (TN_ACCOUNT_META magic, docs/spec/memory.md).</summary>
+    /// <summary>The runtime record's leading magic (docs/spec/memory.md §7.2).</summary>
     public const ushort Magic = 0xC7A3;
 
     /// <summary>The 64-byte runtime record: magic 0xC7A3, then the view (what state proofs hash).</summary>

@@ -1,12 +1,12 @@
 /// The state trie and state proofs (docs/spec/transactions.md §6).
 ///
 /// The trie is a crit-bit trie over 256-bit keys, as the public Rust port of the runtime's C trie
-/// builds it (docs/spec/transactions.md §6.1): bit i of a key is bit i mod 64 of its little-endian
+/// builds it (docs/spec/transactions.md §6.2, §6.3, §6.4): bit i of a key is bit i mod 64 of its little-endian
 /// 64-bit word i / 64; every inner node splits on the lowest bit index at which the keys below it
 /// differ (0 goes left); a leaf hashes as SHA-256(0x00 ‖ key ‖ value hash), a node as
 /// SHA-256(0x01 ‖ left ‖ right), and the empty trie's root is 32 zero bytes.
 ///
-/// A proof (§6.2) is a 40-byte header (u64 type_slot: type in bits 63..62, slot in bits 61..0; a
+/// A proof (docs/spec/transactions.md §6.1) is a 40-byte header (u64 type_slot: type in bits 63..62, slot in bits 61..0; a
 /// 256-bit path_bitset whose bit i says "the key's path passes a node splitting on bit i") and a
 /// body: EXISTING carries the sibling hashes; UPDATING a value hash, then the siblings; CREATION
 /// the key and value hash of the leaf where the missing key's path ends, then the siblings. The
@@ -115,7 +115,7 @@ let serialize (p: Proof) : byte[] =
     )
 
 // ---------------------------------------------------------------------------------------
-// Keys and hashes (docs/spec/transactions.md §6.1).
+// Keys and hashes (docs/spec/transactions.md §6.2, §6.4).
 // ---------------------------------------------------------------------------------------
 
 let private sha256 = Crypto.sha256

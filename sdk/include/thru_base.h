@@ -1,7 +1,7 @@
 /* thru_base.h -- ThruVM constants, address map and byte-exact structures.
  *
- * Part of the ThruModel C SDK.  Every value here is taken from the ThruModel
- * specification digest (shared/spec: memory.md, transactions.md, errors.md,
+ * Part of the ThruModel C SDK.  Every value here is taken from ThruModel's
+ * specification (docs/spec/: memory.md, transactions.md, errors.md,
  * syscalls.md, executable.md).  Structures that live at fixed VM addresses are
  * declared with the exact layout the VM exposes and pinned with _Static_assert.
  *

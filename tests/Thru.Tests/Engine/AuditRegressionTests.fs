@@ -1,6 +1,6 @@
 /// Regression cases from the spec audit of 2026-11-21: points where the model (and the engine,
-/// which agreed with it) departed from an explicit statement of spec/syscalls.md or
-/// spec/transactions.md. Each case runs on the model and on the engine: both must give the
+/// which agreed with it) departed from an explicit statement of docs/spec/syscalls.md or
+/// docs/spec/transactions.md. Each case runs on the model and on the engine: both must give the
 /// expected outcome and agree on every observable.
 module Thru.Tests.Engine.AuditRegressionTests
 

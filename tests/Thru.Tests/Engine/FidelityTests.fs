@@ -31,7 +31,7 @@ let private expect (expected: int64) (r: Execution.TxnResult) =
     Assert.That(code r, Is.EqualTo expected, "the syscall's return code")
 
 /// Decision D-EPHEMERAL: Thru's CLI end-to-end test writes and runs ephemeral accounts in later
-/// transactions (docs/spec/syscalls.md §6), so an ephemeral account a successful transaction
+/// transactions (docs/spec/syscalls.md §9), so an ephemeral account a successful transaction
 /// creates is in the committed state, with its EPHEMERAL flag, and a later transaction uses it.
 [<Test>]
 let ``an ephemeral account created by a successful transaction persists and a later transaction uses it`` () =
@@ -53,7 +53,7 @@ let ``an ephemeral account created by a successful transaction persists and a la
     expect C.accountAlreadyExists r3
 
 /// Decision D-PROOF-WINDOW: a proof is accepted for the ACCEPTS_PROOF_BLOCK_SPAN (128) most recent
-/// blocks: its slot is at most 127 slots before the current one (docs/spec/transactions.md §6.3).
+/// blocks: its slot is at most 127 slots before the current one (docs/spec/transactions.md §6.9).
 [<Test>]
 let ``a state proof is accepted up to 127 slots back and refused with INVALID_PROOF_SLOT from 128`` () =
     let seed = Array.init 32 (fun i -> byte (100 + i))

@@ -19,7 +19,7 @@ let ``a 32-bit encoding ends in 11 and a 16-bit one does not`` (i: Instr) (c: CI
     Encode.encode32 i &&& 3u = 3u && Encode.encode16 c &&& 3us <> 3us
 
 /// Legal words per (quadrant, funct3) slot of 2048 words, derived by hand from the RVC table of
-/// spec/isa.md §3.3 (RV64C without F/D or Zcb):
+/// docs/spec/isa.md §3.4 (RV64C without F/D or Zcb):
 ///   Q0: 000 c.addi4spn: 2048 − 8 (nzuimm = 0: 7 reserved + the zero parcel); 001/101 C.FLD/FSD
 ///       and 100 (Zcb) illegal; 010/011/110/111 loads and stores all legal.
 ///   Q1: 001 c.addiw: −64 (rd = x0); 011: c.addi16sp 63 of 64, c.lui 31 rd × 63 nonzero = 1953;

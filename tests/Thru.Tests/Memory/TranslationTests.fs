@@ -1,4 +1,4 @@
-/// Properties of address translation and permissions (spec/memory.md), and one example per
+/// Properties of address translation and permissions (docs/spec/memory.md), and one example per
 /// access-violation kind.
 module Thru.Tests.Memory.TranslationTests
 

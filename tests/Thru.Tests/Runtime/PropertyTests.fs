@@ -94,7 +94,7 @@ let ``the invoke depth limit holds at every nesting depth`` () =
 // A callee cannot forge an authorization.
 // ---------------------------------------------------------------------------------------
 
-/// The SDK's authorization walk (spec/syscalls.md, invoke: tsdk_is_account_authorized_by_idx),
+/// The SDK's authorization walk (docs/spec/syscalls.md §14.6, tsdk_is_account_authorized_by_idx),
 /// written here from the spec, reading memory as a program would.
 let authorized (s: Space) (idx: int) : bool =
     let read addr size = load s addr size |> Result.toOption

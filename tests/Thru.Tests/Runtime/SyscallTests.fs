@@ -1,4 +1,4 @@
-/// One test per syscall return-code path (spec/syscalls.md), run through the prober program.
+/// One test per syscall return-code path (docs/spec/syscalls.md), run through the prober program.
 module Thru.Tests.Runtime.SyscallTests
 
 open NUnit.Framework

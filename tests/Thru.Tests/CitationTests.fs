@@ -1,0 +1,110 @@
+/// Every citation in the repository resolves inside it: `docs/spec/<file>.md §N[.M]` names a file
+/// of docs/spec/ and a numbered heading of it (docs/spec/README.md §2.1 explains the form), and no
+/// code comment still cites a source outside the repository in the old forms.
+module Thru.Tests.CitationTests
+
+open System.IO
+open System.Text.RegularExpressions
+open NUnit.Framework
+open Thru.Model
+
+let private root = Path.GetDirectoryName(Thru.Tests.Generators.artifactsDir)
+let private specDir = Path.Combine(root, "docs", "spec")
+
+let private built (f: string) =
+    f.Contains "/bin/" || f.Contains "/obj/" || f.Contains "/artifacts/" || f.Contains "/.git/"
+
+/// Source and documentation files of the given folders (and top-level files) with these endings.
+let private files (folders: string list) (endings: string list) =
+    folders
+    |> List.collect (fun d ->
+        let p = Path.Combine(root, d)
+
+        if File.Exists p then [ p ]
+        elif Directory.Exists p then Directory.GetFiles(p, "*", SearchOption.AllDirectories) |> List.ofArray
+        else [])
+    |> List.filter (fun f -> not (built f) && endings |> List.exists (fun e -> f.EndsWith e))
+
+/// The numbers of a docs/spec file's headings: "## N. Title" gives N, "### N.M Title" gives N.M.
+let private headings (file: string) =
+    Regex.Matches(File.ReadAllText file, @"(?m)^(#{2,3}) (\d+(?:\.\d+)?)\.?\s") |> Seq.map (fun m -> m.Groups[1].Value, m.Groups[2].Value) |> List.ofSeq
+
+let private citation = Regex(@"docs/spec/(?<file>[A-Za-z0-9_-]+\.md)(?<secs>(?:,? §\d+(?:\.\d+)?)*)")
+
+/// Every docs/spec citation in `text` that does not resolve, as "file: citation (why)".
+let private unresolved (where: string) (text: string) =
+    [ for m in citation.Matches text do
+          let file = Path.Combine(specDir, m.Groups["file"].Value)
+
+          if not (File.Exists file) then
+              yield sprintf "%s: %s (no such file)" where m.Value
+          else
+              let numbers = headings file |> List.map snd |> Set.ofList
+
+              for s in Regex.Matches(m.Groups["secs"].Value, @"§(\d+(?:\.\d+)?)") do
+                  if not (numbers.Contains s.Groups[1].Value) then
+                      yield sprintf "%s: %s (no heading %s)" where m.Value s.Groups[1].Value ]
+
+[<Test>]
+let ``every docs/spec citation in code, tests, SDK, examples, README and the spec names an existing file and heading`` () =
+    let all =
+        files [ "model"; "engine"; "proofs"; "compare"; "cli"; "tests"; "sdk"; "examples"; "docs"; "README.md" ] [ ".fs"; ".cs"; ".fsx"; ".md"; ".h"; ".c"; ".S"; ".ld"; ".mk" ]
+
+    let cited = all |> List.sumBy (fun f -> citation.Matches(File.ReadAllText f).Count)
+    Assert.That(cited, Is.GreaterThan 300, "the code cites the spec (a regex that matches nothing would pass)")
+    let broken = all |> List.collect (fun f -> unresolved (Path.GetRelativePath(root, f)) (File.ReadAllText f))
+    Assert.That(broken, Is.Empty)
+
+[<Test>]
+let ``docs/spec headings are numbered N. and N.M under their N, without repeats, and bare § references resolve in their file`` () =
+    let specFiles = Directory.GetFiles(specDir, "*.md") |> List.ofArray
+    Assert.That(specFiles.Length, Is.GreaterThanOrEqualTo 8)
+
+    for file in specFiles do
+        let name = Path.GetFileName file
+        let hs = headings file
+        let numbers = hs |> List.map snd
+        Assert.That(numbers |> List.distinct |> List.length, Is.EqualTo numbers.Length, sprintf "%s: a section number repeats" name)
+
+        let mutable current = ""
+
+        for level, number in hs do
+            if level = "##" then
+                Assert.That(number.Contains ".", Is.False, sprintf "%s: ## %s should be a whole number" name number)
+                current <- number
+            else
+                Assert.That(number.StartsWith(current + "."), Is.True, sprintf "%s: ### %s is not under ## %s" name number current)
+
+        // Bare § references (citations of other files removed first) name headings of this file.
+        let text = citation.Replace(File.ReadAllText file, "")
+        let own = Set.ofList numbers
+
+        for m in Regex.Matches(text, @"§(\d+(?:\.\d+)?)") do
+            Assert.That(own.Contains m.Groups[1].Value, Is.True, sprintf "%s: §%s is not a heading of this file" name m.Groups[1].Value)
+
+[<Test>]
+let ``no code comment cites a source outside the repository in the old forms`` () =
+    let oldForms = Regex(@"(?<![/\w])spec/[a-z]+\.md|\b(TO|DT|DC):[a-z]|open question \d+|SDK-(C|RS|CPP)\b|shared/spec")
+
+    let offenders =
+        files [ "model"; "engine"; "proofs"; "compare"; "cli"; "tests"; "sdk" ] [ ".fs"; ".cs"; ".h"; ".c"; ".S"; ".ld"; ".mk"; ".md" ]
+        |> List.collect (fun f ->
+            File.ReadAllLines f
+            |> Array.mapi (fun i line -> i, line)
+            |> Array.filter (fun (_, line) -> oldForms.IsMatch line && not (line.Contains "oldForms"))
+            |> Array.map (fun (i, line) -> sprintf "%s:%d: %s" (Path.GetRelativePath(root, f)) (i + 1) (line.Trim()))
+            |> List.ofArray)
+
+    Assert.That(offenders, Is.Empty)
+
+[<Test>]
+let ``every decision id docs/spec names is in the register, and every decision is named by docs/spec`` () =
+    let registered = Decisions.register |> List.map (fun d -> d.Id) |> Set.ofList
+
+    let named =
+        Directory.GetFiles(specDir, "*.md")
+        |> Seq.collect (fun f -> Regex.Matches(File.ReadAllText f, @"\bD-[A-Z0-9]+(?:-[A-Z0-9]+)*\b") |> Seq.map (fun m -> m.Value))
+        |> Set.ofSeq
+
+    Assert.That(Set.difference named registered, Is.Empty, "named in docs/spec but not registered")
+    Assert.That(Set.difference registered named, Is.Empty, "registered but never named in docs/spec")
