@@ -38,7 +38,6 @@ let private closingLine (soakMinutes: float option) (summary: Impl.TestRunSummar
 [<EntryPoint>]
 let main argv =
     let mutable summary = None
-    Console.Out.Flush()
 
     let defaults =
         [ Colours 0
@@ -71,8 +70,9 @@ let main argv =
             70
         | Some all ->
             let properties = all |> Test.filter "/" Soak.isSoakTest
-            // The properties keep their memory while they run (20,000 programs at a time): Expecto's
-            // default stress memory limit (100 MB) would stop the soak at once.
-            let code = runTestsWithCLIArgs (defaults @ [ Stress minutes; Stress_Memory_Limit 8192.0 ]) rest properties
+            // Stress comes first: it installs Expecto's stress printer, which the summary handler
+            // then wraps. The properties hold a few hundred MB while they run (20,000 programs at a
+            // time): Expecto's default stress memory limit (100 MB) would stop the soak at once.
+            let code = runTestsWithCLIArgs ([ Stress minutes; Stress_Memory_Limit 4096.0 ] @ defaults) rest properties
             summary |> Option.iter (closingLine (Some minutes))
             code

@@ -252,7 +252,7 @@ let tests =
                   for op in allCases<UnaryOp> () -> Disasm.mnemonic (Full(Unary(op, 1, 2))) ]
                 |> Set.ofList
 
-            expectEmpty (Set.difference expected seen) "mnemonics never generated"
+            Soak.fixedSeedOnly (fun () -> expectEmpty (Set.difference expected seen) "mnemonics never generated")
 
         Tiers.testDifferential "every 16-bit parcel agrees from preset registers" [ "interpreter"; "eager" ] <| fun tier ->
             use _ = Tiers.select tier
