@@ -18,7 +18,8 @@ open Thru.Tests.Support
 /// writer (colour resets, padding) shares its line.
 let private closingLine (soakMinutes: float option) (summary: Impl.TestRunSummary) =
     let count (results: (FlatTest * Impl.TestSummary) list) = results.Length
-    let failed = count summary.failed + count summary.errored
+    // A stress run stopped by its memory limit or deadlock timeout lists the tests it cut short.
+    let failed = count summary.failed + count summary.errored + summary.timedOut.Length
     let skipped = count summary.ignored
 
     use out = new IO.StreamWriter(Console.OpenStandardOutput())
@@ -31,6 +32,12 @@ let private closingLine (soakMinutes: float option) (summary: Impl.TestRunSummar
     | Some minutes ->
         let runs = summary.results |> List.sumBy (fun (_, r) -> r.count)
         out.WriteLine(sprintf "soak: %d runs of %d tests in %.1f minutes (asked: %g)" runs summary.results.Length summary.duration.TotalMinutes minutes)
+
+        if summary.maxMemory > summary.memoryLimit then
+            out.WriteLine(sprintf "soak: stopped, the heap reached %d MB (limit %d MB)" (summary.maxMemory >>> 20) (summary.memoryLimit >>> 20))
+
+        if not summary.timedOut.IsEmpty then
+            out.WriteLine(sprintf "soak: %d tests cut short (counted as failed)" summary.timedOut.Length)
     | None -> ()
 
     out.WriteLine(sprintf "%d passed, %d failed%s" (count summary.passed) failed (if skipped > 0 then sprintf ", %d skipped" skipped else ""))
@@ -71,8 +78,10 @@ let main argv =
         | Some all ->
             let properties = all |> Test.filter "/" Soak.isSoakTest
             // Stress comes first: it installs Expecto's stress printer, which the summary handler
-            // then wraps. The properties hold a few hundred MB while they run (20,000 programs at a
-            // time): Expecto's default stress memory limit (100 MB) would stop the soak at once.
-            let code = runTestsWithCLIArgs ([ Stress minutes; Stress_Memory_Limit 4096.0 ] @ defaults) rest properties
+            // then wraps. Two properties at once hold gigabytes (20,000 programs of 68 KiB each):
+            // Expecto's default stress memory limit (100 MB) would stop the soak at once, so the
+            // limit is three quarters of the memory the process may use.
+            let limitMB = float (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >>> 20) * 0.75
+            let code = runTestsWithCLIArgs ([ Stress minutes; Stress_Memory_Limit limitMB ] @ defaults) rest properties
             summary |> Option.iter (closingLine (Some minutes))
             code
