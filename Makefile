@@ -10,8 +10,13 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23
 STAMP      := artifacts/.deps-$(CONFIG)
 CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
+TESTS      := $(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Tests --
+# Extra arguments for the Expecto runner of `make test` (e.g. TEST_ARGS="--filter Isa.RoundTripTests").
+TEST_ARGS  ?=
+# Minutes of `make soak`.
+SOAK_MINUTES ?= 10
 
-.PHONY: all deps build examples test demo bench benchmarkdotnet proofs clean
+.PHONY: all deps build examples test soak demo bench benchmarkdotnet proofs clean
 
 all: build
 
@@ -34,9 +39,16 @@ examples: deps
 proofs: build
 	$(DOTNET) run -c $(CONFIG) --no-build --project proofs
 
+# The Expecto suite (tests/Thru.Tests, tests in parallel where independent). It prints the ISA
+# coverage total, then ends with the line `N passed, M failed`; a failure exits non-zero.
 test: build
-	$(DOTNET) test tests/Thru.Tests/Thru.Tests.fsproj -c $(CONFIG) --no-build -nologo --logger "console;verbosity=minimal"
-	@head -n 1 artifacts/isa-coverage.txt
+	$(TESTS) $(TEST_ARGS)
+
+# A soak run: the randomised model-vs-engine properties (raw and transaction, every tier) under
+# Expecto's --stress for SOAK_MINUTES minutes, each run with a fresh seed (a failure names it:
+# replay with THRU_TEST_SEED=...).
+soak: build
+	$(TESTS) --soak $(SOAK_MINUTES)
 
 demo: build
 	$(CLI) demo

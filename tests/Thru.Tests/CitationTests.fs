@@ -5,7 +5,8 @@ module Thru.Tests.CitationTests
 
 open System.IO
 open System.Text.RegularExpressions
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Model
 
 let private root = Path.GetDirectoryName(Thru.Tests.Generators.artifactsDir)
@@ -45,66 +46,67 @@ let private unresolved (where: string) (text: string) =
                   if not (numbers.Contains s.Groups[1].Value) then
                       yield sprintf "%s: %s (no heading %s)" where m.Value s.Groups[1].Value ]
 
-[<Test>]
-let ``every docs/spec citation in code, tests, SDK, examples, README and the spec names an existing file and heading`` () =
-    let all =
-        files [ "model"; "engine"; "proofs"; "compare"; "cli"; "tests"; "sdk"; "examples"; "docs"; "README.md" ] [ ".fs"; ".cs"; ".fsx"; ".md"; ".h"; ".c"; ".S"; ".ld"; ".mk" ]
 
-    let cited = all |> List.sumBy (fun f -> citation.Matches(File.ReadAllText f).Count)
-    Assert.That(cited, Is.GreaterThan 300, "the code cites the spec (a regex that matches nothing would pass)")
-    let broken = all |> List.collect (fun f -> unresolved (Path.GetRelativePath(root, f)) (File.ReadAllText f))
-    Assert.That(broken, Is.Empty)
+[<Tests>]
+let tests =
+    testList "CitationTests" [
+        testCase "every docs/spec citation in code, tests, SDK, examples, README and the spec names an existing file and heading" <| fun () ->
+            let all =
+                files [ "model"; "engine"; "proofs"; "compare"; "cli"; "tests"; "sdk"; "examples"; "docs"; "README.md" ] [ ".fs"; ".cs"; ".fsx"; ".md"; ".h"; ".c"; ".S"; ".ld"; ".mk" ]
 
-[<Test>]
-let ``docs/spec headings are numbered N. and N.M under their N, without repeats, and bare § references resolve in their file`` () =
-    let specFiles = Directory.GetFiles(specDir, "*.md") |> List.ofArray
-    Assert.That(specFiles.Length, Is.GreaterThanOrEqualTo 8)
+            let cited = all |> List.sumBy (fun f -> citation.Matches(File.ReadAllText f).Count)
+            Expect.isGreaterThan (cited) (300) "the code cites the spec (a regex that matches nothing would pass)"
+            let broken = all |> List.collect (fun f -> unresolved (Path.GetRelativePath(root, f)) (File.ReadAllText f))
+            expectEmpty (broken) "broken"
 
-    for file in specFiles do
-        let name = Path.GetFileName file
-        let hs = headings file
-        let numbers = hs |> List.map snd
-        Assert.That(numbers |> List.distinct |> List.length, Is.EqualTo numbers.Length, sprintf "%s: a section number repeats" name)
+        testCase "docs/spec headings are numbered N. and N.M under their N, without repeats, and bare § references resolve in their file" <| fun () ->
+            let specFiles = Directory.GetFiles(specDir, "*.md") |> List.ofArray
+            Expect.isGreaterThanOrEqual (specFiles.Length) (8) "specFiles.Length"
 
-        let mutable current = ""
+            for file in specFiles do
+                let name = Path.GetFileName file
+                let hs = headings file
+                let numbers = hs |> List.map snd
+                Expect.equal (numbers |> List.distinct |> List.length) (numbers.Length) (sprintf "%s: a section number repeats" name)
 
-        for level, number in hs do
-            if level = "##" then
-                Assert.That(number.Contains ".", Is.False, sprintf "%s: ## %s should be a whole number" name number)
-                current <- number
-            else
-                Assert.That(number.StartsWith(current + "."), Is.True, sprintf "%s: ### %s is not under ## %s" name number current)
+                let mutable current = ""
 
-        // Bare § references (citations of other files removed first) name headings of this file.
-        let text = citation.Replace(File.ReadAllText file, "")
-        let own = Set.ofList numbers
+                for level, number in hs do
+                    if level = "##" then
+                        Expect.isFalse (number.Contains ".") (sprintf "%s: ## %s should be a whole number" name number)
+                        current <- number
+                    else
+                        Expect.isTrue (number.StartsWith(current + ".")) (sprintf "%s: ### %s is not under ## %s" name number current)
 
-        for m in Regex.Matches(text, @"§(\d+(?:\.\d+)?)") do
-            Assert.That(own.Contains m.Groups[1].Value, Is.True, sprintf "%s: §%s is not a heading of this file" name m.Groups[1].Value)
+                // Bare § references (citations of other files removed first) name headings of this file.
+                let text = citation.Replace(File.ReadAllText file, "")
+                let own = Set.ofList numbers
 
-[<Test>]
-let ``no code comment cites a source outside the repository in the old forms`` () =
-    let oldForms = Regex(@"(?<![/\w])spec/[a-z]+\.md|\b(TO|DT|DC):[a-z]|open question \d+|SDK-(C|RS|CPP)\b|shared/spec")
+                for m in Regex.Matches(text, @"§(\d+(?:\.\d+)?)") do
+                    Expect.isTrue (own.Contains m.Groups[1].Value) (sprintf "%s: §%s is not a heading of this file" name m.Groups[1].Value)
 
-    let offenders =
-        files [ "model"; "engine"; "proofs"; "compare"; "cli"; "tests"; "sdk" ] [ ".fs"; ".cs"; ".h"; ".c"; ".S"; ".ld"; ".mk"; ".md" ]
-        |> List.collect (fun f ->
-            File.ReadAllLines f
-            |> Array.mapi (fun i line -> i, line)
-            |> Array.filter (fun (_, line) -> oldForms.IsMatch line && not (line.Contains "oldForms"))
-            |> Array.map (fun (i, line) -> sprintf "%s:%d: %s" (Path.GetRelativePath(root, f)) (i + 1) (line.Trim()))
-            |> List.ofArray)
+        testCase "no code comment cites a source outside the repository in the old forms" <| fun () ->
+            let oldForms = Regex(@"(?<![/\w])spec/[a-z]+\.md|\b(TO|DT|DC):[a-z]|open question \d+|SDK-(C|RS|CPP)\b|shared/spec")
 
-    Assert.That(offenders, Is.Empty)
+            let offenders =
+                files [ "model"; "engine"; "proofs"; "compare"; "cli"; "tests"; "sdk" ] [ ".fs"; ".cs"; ".h"; ".c"; ".S"; ".ld"; ".mk"; ".md" ]
+                |> List.collect (fun f ->
+                    File.ReadAllLines f
+                    |> Array.mapi (fun i line -> i, line)
+                    |> Array.filter (fun (_, line) -> oldForms.IsMatch line && not (line.Contains "oldForms"))
+                    |> Array.map (fun (i, line) -> sprintf "%s:%d: %s" (Path.GetRelativePath(root, f)) (i + 1) (line.Trim()))
+                    |> List.ofArray)
 
-[<Test>]
-let ``every decision id docs/spec names is in the register, and every decision is named by docs/spec`` () =
-    let registered = Decisions.register |> List.map (fun d -> d.Id) |> Set.ofList
+            expectEmpty (offenders) "offenders"
 
-    let named =
-        Directory.GetFiles(specDir, "*.md")
-        |> Seq.collect (fun f -> Regex.Matches(File.ReadAllText f, @"\bD-[A-Z0-9]+(?:-[A-Z0-9]+)*\b") |> Seq.map (fun m -> m.Value))
-        |> Set.ofSeq
+        testCase "every decision id docs/spec names is in the register, and every decision is named by docs/spec" <| fun () ->
+            let registered = Decisions.register |> List.map (fun d -> d.Id) |> Set.ofList
 
-    Assert.That(Set.difference named registered, Is.Empty, "named in docs/spec but not registered")
-    Assert.That(Set.difference registered named, Is.Empty, "registered but never named in docs/spec")
+            let named =
+                Directory.GetFiles(specDir, "*.md")
+                |> Seq.collect (fun f -> Regex.Matches(File.ReadAllText f, @"\bD-[A-Z0-9]+(?:-[A-Z0-9]+)*\b") |> Seq.map (fun m -> m.Value))
+                |> Set.ofSeq
+
+            expectEmpty (Set.difference named registered) "named in docs/spec but not registered"
+            expectEmpty (Set.difference registered named) "registered but never named in docs/spec"
+    ]

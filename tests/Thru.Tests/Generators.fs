@@ -130,13 +130,17 @@ let artifactsDir =
 
     up (System.IO.DirectoryInfo System.AppContext.BaseDirectory)
 
-/// The seed of the randomised tests: THRU_TEST_SEED if set (to explore), else `fallback`, so
-/// that `make test` is deterministic and every failure reproducible.
+/// The seed of the randomised tests: the run's fresh seed in a soak run (Support.Soak), else
+/// THRU_TEST_SEED if set (to explore, or to replay a soak failure), else `fallback`, so that
+/// `make test` is deterministic and every failure reproducible.
 let testSeed (fallback: uint64) =
-    match System.Environment.GetEnvironmentVariable "THRU_TEST_SEED" with
-    | null
-    | "" -> fallback
-    | s -> uint64 s
+    match Thru.Tests.Support.Soak.seed () with
+    | ValueSome s -> s
+    | ValueNone ->
+        match System.Environment.GetEnvironmentVariable "THRU_TEST_SEED" with
+        | null
+        | "" -> fallback
+        | s -> uint64 s
 
 /// Check `property` on `n` values drawn from `g` with a fixed seed (THRU_TEST_SEED overrides it);
 /// fail with the first counterexample, printed.
@@ -144,10 +148,10 @@ let checkSeeded (seed: uint64) (n: int) (g: Gen<'T>) (property: 'T -> bool) =
     let values = sampleSeeded (testSeed seed) n g
 
     match values |> Array.tryFind (property >> not) with
-    | Some v -> NUnit.Framework.Assert.Fail(sprintf "counterexample (seed %d):\n%A" (testSeed seed) v)
+    | Some v -> Expecto.Tests.failtest (sprintf "counterexample (seed %d):\n%A" (testSeed seed) v)
     | None -> ()
 
-/// Arbitrary instances for properties: [<Property(Arbitrary = [| typeof<Arbs> |])>].
+/// Arbitrary instances for properties: `arbitrary = [ typeof<Arbs> ]` in an FsCheckConfig.
 type Arbs =
     static member Instr() = Arb.fromGen genInstr
     static member CInstr() = Arb.fromGen genCInstr

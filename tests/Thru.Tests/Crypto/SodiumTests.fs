@@ -9,7 +9,8 @@ open System
 open System.Numerics
 open System.Security.Cryptography
 open System.Text
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Interop
 
 // ---------------------------------------------------------------------------------------------
@@ -183,8 +184,8 @@ let private goldenBody = ascii "Thru golden1"
 let private goldenSig =
     hex "8edfec88b713fce257ffa9da964d89b43d31b8d179aa1a467bbb32e024461c360bb5daf4f10cf774e439d4446b25297567cddb6bcd08ca931f6fb723b8fdfc0a"
 
-/// RFC 8032 §7.1, TEST 1–3 (seed, public key, message, signature).
-let rfc8032Vectors: obj[] list =
+/// RFC 8032 §7.1, TEST 1–3 (name, seed, public key, message, signature).
+let rfc8032Vectors: string[] list =
     [ [| "TEST 1"
          "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
          "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
@@ -201,101 +202,21 @@ let rfc8032Vectors: obj[] list =
          "af82"
          "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a" |] ]
 
-[<OneTimeSetUp>]
-let ``libsodium is available`` () =
-    Assert.That(Sodium.IsAvailable, Is.True, Sodium.UnavailableReason)
-    TestContext.Out.WriteLine("libsodium " + Sodium.Version)
+/// Once, before the first test of the list runs (it was NUnit's OneTimeSetUp): libsodium is
+/// there, and its version is noted. Lazy, so that its failure fails every test of the list.
+let private libsodium =
+    lazy
+        (Expect.isTrue Sodium.IsAvailable Sodium.UnavailableReason
+         note ("libsodium " + Sodium.Version))
 
-// ---------------------------------------------------------------------------------------------
-// Known answers.
-
-[<Test>]
-let ``transaction golden vector: public key, signature over tn_txn_sign_v1__ ‖ SHA-256(body), verification`` () =
-    Assert.That(toHex (publicKey goldenSeed), Is.EqualTo(toHex goldenPk))
-    let m = txnMessage goldenBody
-    Assert.That(m.Length, Is.EqualTo 48)
-    Assert.That(toHex m, Is.EqualTo(toHex (Array.append (ascii "tn_txn_sign_v1__") (SHA256.HashData goldenBody))))
-    Assert.That(toHex (sign goldenSeed m), Is.EqualTo(toHex goldenSig))
-    Assert.That(verify goldenPk m goldenSig, Is.True)
-    // The signature is over the domain message, not over the raw body nor its bare hash.
-    Assert.That(verify goldenPk goldenBody goldenSig, Is.False)
-    Assert.That(verify goldenPk (SHA256.HashData goldenBody) goldenSig, Is.False)
-
-[<TestCaseSource(nameof rfc8032Vectors)>]
-let ``RFC 8032 test vectors (plain Ed25519 over the raw message)`` (name: string, seed: string, pk: string, msg: string, sg: string) =
-    let seed, pk, msg, sg = hex seed, hex pk, hex msg, hex sg
-    Assert.That(toHex (publicKey seed), Is.EqualTo(toHex pk), name)
-    Assert.That(toHex (sign seed msg), Is.EqualTo(toHex sg), name)
-    Assert.That(verify pk msg sg, Is.True, name)
-
-[<Test>]
-let ``the independent curve arithmetic agrees with libsodium (public keys of 20 seeds)`` () =
-    for i in 0..19 do
-        let seed = seedOf (sprintf "key %d" i)
-        Assert.That(toHex (encode (mul (secretScalar seed) basePoint)), Is.EqualTo(toHex (publicKey seed)))
-
-[<Test>]
-let ``EOA and other raw domains sign DST ‖ context`` () =
-    let feePayer = publicKey (seedOf "fee payer")
-    let eoa = publicKey (seedOf "eoa")
-    let ctx = Array.concat [ [| 0x34uy; 0x12uy |]; feePayer; eoa ] // chain_id 0x1234, u16 LE
-    let m = domainMessage SignatureDomain.EoaCreate ctx
-    Assert.That(m.Length, Is.EqualTo 82)
-    Assert.That(toHex m, Is.EqualTo(toHex (Array.append (ascii "tn_eoa_create_v1") ctx)))
-    let sg = sign (seedOf "eoa") m
-    Assert.That(verify eoa m sg, Is.True)
-    Assert.That(verify eoa (domainMessage SignatureDomain.EoaDelete ctx) sg, Is.False)
-    Assert.That(verify feePayer m sg, Is.False)
-
-[<Test>]
-let ``domain tags are 16 ASCII bytes; anything else is refused`` () =
-    for tag in
-        [ SignatureDomain.Transaction; SignatureDomain.BlockHeader; SignatureDomain.Block; SignatureDomain.Gossip
-          SignatureDomain.NodeRecord; SignatureDomain.EoaCreate; SignatureDomain.EoaDelete; SignatureDomain.Msg ] do
-        Assert.That((domainMessage tag [||]).Length, Is.EqualTo 16, tag)
-
-    for bad in [ ""; "tn_txn_sign_v1_"; "tn_txn_sign_v1___"; "tn_txn_sign_v1_é" ] do
-        Assert.Throws<ArgumentException>(fun () -> domainMessage bad [| 1uy |] |> ignore) |> ignore
+/// A test of this list: the check above, then `body`.
+let private sodiumTest (name: string) (body: unit -> unit) =
+    testCase name (fun () ->
+        libsodium.Force()
+        body ())
 
 // ---------------------------------------------------------------------------------------------
 // Rejections.
-
-[<Test>]
-let ``every single-bit change of message, signature or public key is rejected`` () =
-    let m = txnMessage goldenBody
-    let flip (b: byte[]) i =
-        let c = Array.copy b
-        c[i / 8] <- c[i / 8] ^^^ (1uy <<< (i % 8))
-        c
-
-    for i in 0 .. m.Length * 8 - 1 do
-        Assert.That(verify goldenPk (flip m i) goldenSig, Is.False, sprintf "message bit %d" i)
-
-    for i in 0..511 do
-        Assert.That(verify goldenPk m (flip goldenSig i), Is.False, sprintf "signature bit %d" i)
-
-    for i in 0..255 do
-        Assert.That(verify (flip goldenPk i) m goldenSig, Is.False, sprintf "public key bit %d" i)
-
-    Assert.That(verify goldenPk (Array.append m [| 0uy |]) goldenSig, Is.False, "appended byte")
-    Assert.That(verify goldenPk m[.. m.Length - 2] goldenSig, Is.False, "truncated message")
-
-[<Test>]
-let ``non-canonical S (S + kL < 2^256) is rejected although the equation holds`` () =
-    let m = txnMessage goldenBody
-    let s = ofLe goldenSig[32..]
-    let ks = Seq.initInfinite (fun k -> k + 1) |> Seq.takeWhile (fun k -> s + BigInteger k * L < (BigInteger.One <<< 256)) |> List.ofSeq
-    Assert.That(ks, Is.Not.Empty)
-
-    for k in ks do
-        let sg = Array.append goldenSig[0..31] (le32 (s + BigInteger k * L))
-        Assert.That(cofactorless goldenPk m sg, Is.True, sprintf "S + %dL satisfies [S]B = R + [k]A" k)
-        Assert.That(Sodium.IsCanonicalScalar(ReadOnlySpan sg[32..]), Is.False)
-        Assert.That(verify goldenPk m sg, Is.False, sprintf "S + %dL" k)
-
-    Assert.That(Sodium.IsCanonicalScalar(ReadOnlySpan(le32 (L - BigInteger.One))), Is.True)
-    Assert.That(Sodium.IsCanonicalScalar(ReadOnlySpan(le32 L)), Is.False)
-
 
 /// y = p + δ (2 ≤ δ ≤ 18) that decode to points of large order, with either sign bit: non-canonical but not of
 /// small order, so nothing but the canonicity check refuses them as encodings. (A signature that is otherwise
@@ -305,34 +226,6 @@ let private nonCanonicalLargeOrder =
     |> List.map (fun delta -> le32 (p + BigInteger delta))
     |> List.filter (fun e -> decode e |> Option.exists (fun pt -> not (isIdentity (mul (BigInteger 8) pt))))
     |> List.collect (fun e -> [ e; withSignBit e ])
-
-[<Test>]
-let ``non-canonical A and R (y = p + δ, large order) are rejected`` () =
-    Assert.That(nonCanonicalLargeOrder, Is.Not.Empty)
-    let m = txnMessage goldenBody
-
-    for e in nonCanonicalLargeOrder do
-        Assert.That(isCanonicalPoint e, Is.False, toHex e)
-        Assert.That(isSmallOrder e, Is.False, toHex e)
-        Assert.That(verify e m goldenSig, Is.False, "A = " + toHex e)
-        Assert.That(verify goldenPk m (Array.append e goldenSig[32..]), Is.False, "R = " + toHex e)
-
-[<Test>]
-let ``the canonical-point predicate: y (sign bit masked) < p`` () =
-    let cases =
-        [ le32 BigInteger.Zero, true
-          le32 (p - BigInteger.One), true
-          withSignBit (le32 (p - BigInteger.One)), true
-          le32 p, false
-          withSignBit (le32 p), false
-          le32 (p + BigInteger 18), false
-          le32 ((BigInteger.One <<< 255) - BigInteger.One), false
-          Array.create 32 0xffuy, false
-          goldenPk, true
-          goldenSig[0..31], true ]
-
-    for e, expected in cases do
-        Assert.That(isCanonicalPoint e, Is.EqualTo expected, toHex e)
 
 // ---------------------------------------------------------------------------------------------
 // Small order. Every small-order encoding gets a signature that satisfies the cofactorless equation
@@ -344,102 +237,211 @@ let private mixedSeed = seedOf "mixed-order key"
 let private mixedScalar = secretScalar mixedSeed
 let private mixedA = encode (add (mul mixedScalar basePoint) order8)
 
-[<Test>]
-let ``the small-order predicate is exactly the torsion subgroup (re-derived here), in every encoding`` () =
-    let ys = torsion |> List.map (fun t -> snd (affine t)) |> List.distinct
-    Assert.That(ys.Length, Is.EqualTo 5) // 1, p - 1, 0, ±y8
-    Assert.That(torsion |> List.map orderOf |> List.countBy id |> List.sort, Is.EqualTo(box [ (1, 1); (2, 1); (4, 2); (8, 4) ]))
+[<Tests>]
+let tests =
+    testList "Crypto.SodiumTests" [
+        // ---------------------------------------------------------------- Known answers
 
-    for name, e in smallOrderEncodings do
-        Assert.That(isSmallOrder e, Is.True, name)
+        sodiumTest "transaction golden vector: public key, signature over tn_txn_sign_v1__ ‖ SHA-256(body), verification" <| fun () ->
+            Expect.equal (toHex (publicKey goldenSeed)) (toHex goldenPk) "toHex (publicKey goldenSeed)"
+            let m = txnMessage goldenBody
+            Expect.equal m.Length 48 "m.Length"
+            Expect.equal (toHex m) (toHex (Array.append (ascii "tn_txn_sign_v1__") (SHA256.HashData goldenBody))) "toHex m"
+            Expect.equal (toHex (sign goldenSeed m)) (toHex goldenSig) "toHex (sign goldenSeed m)"
+            Expect.isTrue (verify goldenPk m goldenSig) "verify goldenPk m goldenSig"
+            // The signature is over the domain message, not over the raw body nor its bare hash.
+            Expect.isFalse (verify goldenPk goldenBody goldenSig) "verify goldenPk goldenBody goldenSig"
+            Expect.isFalse (verify goldenPk (SHA256.HashData goldenBody) goldenSig) "verify goldenPk (SHA256.HashData goldenBody) goldenSig"
 
-    for i in 0..199 do
-        Assert.That(isSmallOrder (publicKey (seedOf (sprintf "ordinary %d" i))), Is.False)
+        testList "RFC 8032 test vectors (plain Ed25519 over the raw message)" [
+            for v in rfc8032Vectors ->
+                sodiumTest v[0] <| fun () ->
+                    let name, seed, pk, msg, sg = v[0], v[1], v[2], v[3], v[4]
+                    let seed, pk, msg, sg = hex seed, hex pk, hex msg, hex sg
+                    Expect.equal (toHex (publicKey seed)) (toHex pk) name
+                    Expect.equal (toHex (sign seed msg)) (toHex sg) name
+                    Expect.isTrue (verify pk msg sg) name
+        ]
 
-    Assert.That(isSmallOrder mixedA, Is.False)
-    Assert.That(isSmallOrder (Array.zeroCreate 31), Is.False)
+        sodiumTest "the independent curve arithmetic agrees with libsodium (public keys of 20 seeds)" <| fun () ->
+            for i in 0..19 do
+                let seed = seedOf (sprintf "key %d" i)
+                Expect.equal (toHex (encode (mul (secretScalar seed) basePoint))) (toHex (publicKey seed)) "toHex (encode (mul (secretScalar seed) basePoint))"
 
-[<Test>]
-let ``small-order public keys are rejected, each with a signature satisfying the equation`` () =
-    for name, a in smallOrderEncodings do
-        let n = BigInteger(orderOf (decodeExn a))
-        let r = BigInteger.Remainder(ofLe (sha512 [ ascii name ]), L)
-        let rEnc = encode (mul r basePoint)
-        // [k]A = O when n divides k, so S = r gives [S]B = R = R + [k]A.
-        let m = messageWhere name rEnc a (fun k -> (k % n).IsZero)
-        let sg = Array.append rEnc (le32 r)
-        Assert.That(cofactorless a m sg, Is.True, name)
-        Assert.That(verify a m sg, Is.False, name)
+        sodiumTest "EOA and other raw domains sign DST ‖ context" <| fun () ->
+            let feePayer = publicKey (seedOf "fee payer")
+            let eoa = publicKey (seedOf "eoa")
+            let ctx = Array.concat [ [| 0x34uy; 0x12uy |]; feePayer; eoa ] // chain_id 0x1234, u16 LE
+            let m = domainMessage SignatureDomain.EoaCreate ctx
+            Expect.equal m.Length 82 "m.Length"
+            Expect.equal (toHex m) (toHex (Array.append (ascii "tn_eoa_create_v1") ctx)) "toHex m"
+            let sg = sign (seedOf "eoa") m
+            Expect.isTrue (verify eoa m sg) "verify eoa m sg"
+            Expect.isFalse (verify eoa (domainMessage SignatureDomain.EoaDelete ctx) sg) "verify eoa (domainMessage SignatureDomain.EoaDelete ctx) sg"
+            Expect.isFalse (verify feePayer m sg) "verify feePayer m sg"
 
-[<Test>]
-let ``small-order R is rejected, each with a signature satisfying the equation`` () =
-    // With A = [a]B + T8 and R = [j]T8: R + [k]A = [ka]B + [j + k]T8 = [ka]B when 8 divides j + k, so S = ka.
-    for name, rEnc in smallOrderEncodings do
-        let rp = decodeExn rEnc
-        let j = BigInteger(List.findIndex (same rp) torsion)
-        let m = messageWhere name rEnc mixedA (fun k -> ((k + j) % BigInteger 8).IsZero)
-        let sg = Array.append rEnc (le32 (BigInteger.Remainder(challenge rEnc mixedA m * mixedScalar, L)))
-        Assert.That(cofactorless mixedA m sg, Is.True, name)
-        Assert.That(verify mixedA m sg, Is.False, name)
+        sodiumTest "domain tags are 16 ASCII bytes; anything else is refused" <| fun () ->
+            for tag in
+                [ SignatureDomain.Transaction; SignatureDomain.BlockHeader; SignatureDomain.Block; SignatureDomain.Gossip
+                  SignatureDomain.NodeRecord; SignatureDomain.EoaCreate; SignatureDomain.EoaDelete; SignatureDomain.Msg ] do
+                Expect.equal ((domainMessage tag [||]).Length) 16 tag
 
-    // The identity R also works with an ordinary key: R + [k]A = [ka]B.
-    let rEnc = le32 BigInteger.One
-    let m = ascii "identity R"
-    let sg = Array.append rEnc (le32 (BigInteger.Remainder(challenge rEnc goldenPk m * secretScalar goldenSeed, L)))
-    Assert.That(cofactorless goldenPk m sg, Is.True)
-    Assert.That(verify goldenPk m sg, Is.False)
+            for bad in [ ""; "tn_txn_sign_v1_"; "tn_txn_sign_v1___"; "tn_txn_sign_v1_é" ] do
+                Expect.throwsT<ArgumentException> (fun () -> domainMessage bad [| 1uy |] |> ignore) (sprintf "tag %A" bad)
 
-[<Test>]
-let ``cofactorless: a mixed-order key verifies when [S]B = R + [k]A, not when only the cofactored equation holds`` () =
-    Assert.That(isIdentity (mul L (decodeExn mixedA)), Is.False, "not in the prime-order subgroup")
-    let r = BigInteger.Remainder(secretScalar (seedOf "mixed nonce"), L)
-    let rEnc = encode (mul r basePoint)
-    let sigFor m = Array.append rEnc (le32 (BigInteger.Remainder(r + challenge rEnc mixedA m * mixedScalar, L)))
-    // S = r + ka: R + [k]A = [S]B + [k]T8, equal to [S]B exactly when 8 divides k.
-    let good = messageWhere "mixed" rEnc mixedA (fun k -> (k % BigInteger 8).IsZero)
-    let bad = messageWhere "mixed" rEnc mixedA (fun k -> not (k % BigInteger 8).IsZero)
-    Assert.That(cofactorless mixedA good (sigFor good), Is.True)
-    Assert.That(verify mixedA good (sigFor good), Is.True, "strict rule rejects small order, not mixed order")
-    Assert.That(cofactorless mixedA bad (sigFor bad), Is.False)
-    Assert.That(cofactored mixedA bad (sigFor bad), Is.True)
-    Assert.That(verify mixedA bad (sigFor bad), Is.False)
+        // ---------------------------------------------------------------- Rejections
 
-// ---------------------------------------------------------------------------------------------
-// Lengths and concurrency.
+        sodiumTest "every single-bit change of message, signature or public key is rejected" <| fun () ->
+            let m = txnMessage goldenBody
+            let flip (b: byte[]) i =
+                let c = Array.copy b
+                c[i / 8] <- c[i / 8] ^^^ (1uy <<< (i % 8))
+                c
 
-[<Test>]
-let ``wrong lengths give false, never an exception`` () =
-    let m = txnMessage goldenBody
-    let keys = [ [||]; goldenPk[0..30]; Array.append goldenPk [| 0uy |]; Array.append goldenPk goldenPk ]
-    let sigs = [ [||]; goldenSig[0..31]; goldenSig[0..62]; Array.append goldenSig [| 0uy |]; Array.append goldenSig goldenSig ]
+            for i in 0 .. m.Length * 8 - 1 do
+                Expect.isFalse (verify goldenPk (flip m i) goldenSig) (sprintf "message bit %d" i)
 
-    for k in keys do
-        Assert.That(verify k m goldenSig, Is.False, sprintf "key of %d bytes" k.Length)
+            for i in 0..511 do
+                Expect.isFalse (verify goldenPk m (flip goldenSig i)) (sprintf "signature bit %d" i)
 
-    for s in sigs do
-        Assert.That(verify goldenPk m s, Is.False, sprintf "signature of %d bytes" s.Length)
+            for i in 0..255 do
+                Expect.isFalse (verify (flip goldenPk i) m goldenSig) (sprintf "public key bit %d" i)
 
-    Assert.That(verify [||] [||] [||], Is.False)
-    Assert.That(Sodium.IsCanonicalScalar(ReadOnlySpan goldenSig[32..62]), Is.False)
-    Assert.That(isCanonicalPoint goldenPk[0..30], Is.False)
+            Expect.isFalse (verify goldenPk (Array.append m [| 0uy |]) goldenSig) "appended byte"
+            Expect.isFalse (verify goldenPk m[.. m.Length - 2] goldenSig) "truncated message"
 
-    for n in [ 0; 31; 33 ] do
-        Assert.Throws<ArgumentException>(fun () -> publicKey (Array.zeroCreate n) |> ignore) |> ignore
-        Assert.Throws<ArgumentException>(fun () -> sign (Array.zeroCreate n) m |> ignore) |> ignore
+        sodiumTest "non-canonical S (S + kL < 2^256) is rejected although the equation holds" <| fun () ->
+            let m = txnMessage goldenBody
+            let s = ofLe goldenSig[32..]
+            let ks = Seq.initInfinite (fun k -> k + 1) |> Seq.takeWhile (fun k -> s + BigInteger k * L < (BigInteger.One <<< 256)) |> List.ofSeq
+            Expect.isNonEmpty ks "ks"
 
-[<Test>]
-let ``empty messages sign and verify`` () =
-    let seed = seedOf "empty"
-    let sg = sign seed [||]
-    Assert.That(verify (publicKey seed) [||] sg, Is.True)
-    Assert.That(verify (publicKey seed) [| 0uy |] sg, Is.False)
+            for k in ks do
+                let sg = Array.append goldenSig[0..31] (le32 (s + BigInteger k * L))
+                Expect.isTrue (cofactorless goldenPk m sg) (sprintf "S + %dL satisfies [S]B = R + [k]A" k)
+                Expect.isFalse (Sodium.IsCanonicalScalar(ReadOnlySpan sg[32..])) "Sodium.IsCanonicalScalar(ReadOnlySpan sg[32..])"
+                Expect.isFalse (verify goldenPk m sg) (sprintf "S + %dL" k)
 
-[<Test>]
-let ``concurrent signing and verification`` () =
-    let ok =
-        Array.Parallel.init 64 (fun i ->
-            let seed = seedOf (sprintf "parallel %d" i)
-            let m = txnMessage (ascii (sprintf "body %d" i))
-            verify (publicKey seed) m (sign seed m) && verify goldenPk (txnMessage goldenBody) goldenSig)
+            Expect.isTrue (Sodium.IsCanonicalScalar(ReadOnlySpan(le32 (L - BigInteger.One)))) "Sodium.IsCanonicalScalar(ReadOnlySpan(le32 (L - BigInteger.One)))"
+            Expect.isFalse (Sodium.IsCanonicalScalar(ReadOnlySpan(le32 L))) "Sodium.IsCanonicalScalar(ReadOnlySpan(le32 L))"
 
-    Assert.That(ok, Is.All.True)
+        sodiumTest "non-canonical A and R (y = p + δ, large order) are rejected" <| fun () ->
+            Expect.isNonEmpty nonCanonicalLargeOrder "nonCanonicalLargeOrder"
+            let m = txnMessage goldenBody
+
+            for e in nonCanonicalLargeOrder do
+                Expect.isFalse (isCanonicalPoint e) (toHex e)
+                Expect.isFalse (isSmallOrder e) (toHex e)
+                Expect.isFalse (verify e m goldenSig) ("A = " + toHex e)
+                Expect.isFalse (verify goldenPk m (Array.append e goldenSig[32..])) ("R = " + toHex e)
+
+        sodiumTest "the canonical-point predicate: y (sign bit masked) < p" <| fun () ->
+            let cases =
+                [ le32 BigInteger.Zero, true
+                  le32 (p - BigInteger.One), true
+                  withSignBit (le32 (p - BigInteger.One)), true
+                  le32 p, false
+                  withSignBit (le32 p), false
+                  le32 (p + BigInteger 18), false
+                  le32 ((BigInteger.One <<< 255) - BigInteger.One), false
+                  Array.create 32 0xffuy, false
+                  goldenPk, true
+                  goldenSig[0..31], true ]
+
+            for e, expected in cases do
+                Expect.equal (isCanonicalPoint e) expected (toHex e)
+
+        // ---------------------------------------------------------------- Small order. Every small-order encoding gets a signature that satisfies the cofactorless equation
+
+        sodiumTest "the small-order predicate is exactly the torsion subgroup (re-derived here), in every encoding" <| fun () ->
+            let ys = torsion |> List.map (fun t -> snd (affine t)) |> List.distinct
+            Expect.equal ys.Length 5 "ys.Length" // 1, p - 1, 0, ±y8
+            Expect.equal (torsion |> List.map orderOf |> List.countBy id |> List.sort) [ (1, 1); (2, 1); (4, 2); (8, 4) ] "torsion |> List.map orderOf |> List.countBy id |> List.sort"
+
+            for name, e in smallOrderEncodings do
+                Expect.isTrue (isSmallOrder e) name
+
+            for i in 0..199 do
+                Expect.isFalse (isSmallOrder (publicKey (seedOf (sprintf "ordinary %d" i)))) "isSmallOrder (publicKey (seedOf (sprintf \"ordinary %d\" i)))"
+
+            Expect.isFalse (isSmallOrder mixedA) "isSmallOrder mixedA"
+            Expect.isFalse (isSmallOrder (Array.zeroCreate 31)) "isSmallOrder (Array.zeroCreate 31)"
+
+        sodiumTest "small-order public keys are rejected, each with a signature satisfying the equation" <| fun () ->
+            for name, a in smallOrderEncodings do
+                let n = BigInteger(orderOf (decodeExn a))
+                let r = BigInteger.Remainder(ofLe (sha512 [ ascii name ]), L)
+                let rEnc = encode (mul r basePoint)
+                // [k]A = O when n divides k, so S = r gives [S]B = R = R + [k]A.
+                let m = messageWhere name rEnc a (fun k -> (k % n).IsZero)
+                let sg = Array.append rEnc (le32 r)
+                Expect.isTrue (cofactorless a m sg) name
+                Expect.isFalse (verify a m sg) name
+
+        sodiumTest "small-order R is rejected, each with a signature satisfying the equation" <| fun () ->
+            // With A = [a]B + T8 and R = [j]T8: R + [k]A = [ka]B + [j + k]T8 = [ka]B when 8 divides j + k, so S = ka.
+            for name, rEnc in smallOrderEncodings do
+                let rp = decodeExn rEnc
+                let j = BigInteger(List.findIndex (same rp) torsion)
+                let m = messageWhere name rEnc mixedA (fun k -> ((k + j) % BigInteger 8).IsZero)
+                let sg = Array.append rEnc (le32 (BigInteger.Remainder(challenge rEnc mixedA m * mixedScalar, L)))
+                Expect.isTrue (cofactorless mixedA m sg) name
+                Expect.isFalse (verify mixedA m sg) name
+
+            // The identity R also works with an ordinary key: R + [k]A = [ka]B.
+            let rEnc = le32 BigInteger.One
+            let m = ascii "identity R"
+            let sg = Array.append rEnc (le32 (BigInteger.Remainder(challenge rEnc goldenPk m * secretScalar goldenSeed, L)))
+            Expect.isTrue (cofactorless goldenPk m sg) "cofactorless goldenPk m sg"
+            Expect.isFalse (verify goldenPk m sg) "verify goldenPk m sg"
+
+        sodiumTest "cofactorless: a mixed-order key verifies when [S]B = R + [k]A, not when only the cofactored equation holds" <| fun () ->
+            Expect.isFalse (isIdentity (mul L (decodeExn mixedA))) "not in the prime-order subgroup"
+            let r = BigInteger.Remainder(secretScalar (seedOf "mixed nonce"), L)
+            let rEnc = encode (mul r basePoint)
+            let sigFor m = Array.append rEnc (le32 (BigInteger.Remainder(r + challenge rEnc mixedA m * mixedScalar, L)))
+            // S = r + ka: R + [k]A = [S]B + [k]T8, equal to [S]B exactly when 8 divides k.
+            let good = messageWhere "mixed" rEnc mixedA (fun k -> (k % BigInteger 8).IsZero)
+            let bad = messageWhere "mixed" rEnc mixedA (fun k -> not (k % BigInteger 8).IsZero)
+            Expect.isTrue (cofactorless mixedA good (sigFor good)) "cofactorless mixedA good (sigFor good)"
+            Expect.isTrue (verify mixedA good (sigFor good)) "strict rule rejects small order, not mixed order"
+            Expect.isFalse (cofactorless mixedA bad (sigFor bad)) "cofactorless mixedA bad (sigFor bad)"
+            Expect.isTrue (cofactored mixedA bad (sigFor bad)) "cofactored mixedA bad (sigFor bad)"
+            Expect.isFalse (verify mixedA bad (sigFor bad)) "verify mixedA bad (sigFor bad)"
+
+        // ---------------------------------------------------------------- Lengths and concurrency
+
+        sodiumTest "wrong lengths give false, never an exception" <| fun () ->
+            let m = txnMessage goldenBody
+            let keys = [ [||]; goldenPk[0..30]; Array.append goldenPk [| 0uy |]; Array.append goldenPk goldenPk ]
+            let sigs = [ [||]; goldenSig[0..31]; goldenSig[0..62]; Array.append goldenSig [| 0uy |]; Array.append goldenSig goldenSig ]
+
+            for k in keys do
+                Expect.isFalse (verify k m goldenSig) (sprintf "key of %d bytes" k.Length)
+
+            for s in sigs do
+                Expect.isFalse (verify goldenPk m s) (sprintf "signature of %d bytes" s.Length)
+
+            Expect.isFalse (verify [||] [||] [||]) "verify [||] [||] [||]"
+            Expect.isFalse (Sodium.IsCanonicalScalar(ReadOnlySpan goldenSig[32..62])) "Sodium.IsCanonicalScalar(ReadOnlySpan goldenSig[32..62])"
+            Expect.isFalse (isCanonicalPoint goldenPk[0..30]) "isCanonicalPoint goldenPk[0..30]"
+
+            for n in [ 0; 31; 33 ] do
+                Expect.throwsT<ArgumentException> (fun () -> publicKey (Array.zeroCreate n) |> ignore) (sprintf "public key from a seed of %d bytes" n)
+                Expect.throwsT<ArgumentException> (fun () -> sign (Array.zeroCreate n) m |> ignore) (sprintf "signing with a seed of %d bytes" n)
+
+        sodiumTest "empty messages sign and verify" <| fun () ->
+            let seed = seedOf "empty"
+            let sg = sign seed [||]
+            Expect.isTrue (verify (publicKey seed) [||] sg) "verify (publicKey seed) [||] sg"
+            Expect.isFalse (verify (publicKey seed) [| 0uy |] sg) "verify (publicKey seed) [| 0uy |] sg"
+
+        sodiumTest "concurrent signing and verification" <| fun () ->
+            let ok =
+                Array.Parallel.init 64 (fun i ->
+                    let seed = seedOf (sprintf "parallel %d" i)
+                    let m = txnMessage (ascii (sprintf "body %d" i))
+                    verify (publicKey seed) m (sign seed m) && verify goldenPk (txnMessage goldenBody) goldenSig)
+
+            Expect.all ok id "ok"
+    ]

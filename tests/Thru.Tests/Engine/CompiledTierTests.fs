@@ -5,11 +5,11 @@
 /// every compute budget across compiled loops and across the point where the default tier starts
 /// compiling, self-modifying code inside a compiled loop, the shared code cache, and a program with
 /// thousands of distinct hot blocks (compilation stays within its allowance).
-[<NUnit.Framework.Order(6)>]
 module Thru.Tests.Engine.CompiledTierTests
 
 open System
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck.FSharp
 open Thru.Model
 open Thru.Model.Isa
@@ -90,48 +90,6 @@ let private genRegs =
     Gen.arrayOfLength 31 (Gen.frequency [ 3, edgeValue; 1, Gen.choose (0, 511) |> Gen.map (fun k -> baseAddress + 0x4000UL + uint64 (8 * k)) ])
     |> Gen.map (Array.append [| 0UL |])
 
-[<Test>]
-let ``long compiled loops of random instructions agree with the interpreter at every kind of stop`` () =
-    let cases = sampleSeeded (testSeed 71UL) 400 (Gen.zip (Gen.listOfLength 48 genItem) genRegs)
-    let rnd = Random(int (testSeed 71UL))
-
-    let failures =
-        cases
-        |> Array.Parallel.collect (fun (items, regs) ->
-            let image = loopImage items
-            // Three passes of the loop and a few limits inside them.
-            let limits = Array.append [| 3L * 60L; 1L; 49L |] (Array.init 3 (fun _ -> rnd.NextInt64(0L, 180L))) |> Array.distinct
-            [| for steps in limits do
-                   let w = baseAddress + 0x3000UL
-                   let i = runRaw interpreter image regs steps w 0x2000
-                   let c = runRaw eager image regs steps w 0x2000
-                   match rawDifferences i c with
-                   | [] -> ()
-                   | ds -> sprintf "maxSteps %d, image %s, regs %A\n--- interpreter vs compiled:\n%s" steps (Convert.ToHexString image) regs (String.concat "\n" ds) |])
-
-    Assert.That(failures, Is.Empty, sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
-
-// ------------------------------------------------------------------ every step limit across compiled kernels
-
-[<Test>]
-let ``every step limit across the compiled benchmark kernels agrees with the interpreter`` () =
-    let compiled = Tiers.options "compiled"
-
-    for k, iterations in [ Thru.Cli.Kernels.alu, 40; Thru.Cli.Kernels.memory, 1; Thru.Cli.Kernels.branchy, 40; Thru.Cli.Kernels.sha256, 1 ] do
-        let image = k.Code Thru.Cli.Kernels.RawMode iterations
-        let w = baseAddress + 0x10000UL
-        let full = runRaw interpreter image (Array.zeroCreate 32) Int64.MaxValue w 4096
-        Assert.That(full.Stop, Is.EqualTo "ecall", k.Name)
-
-        let failures =
-            [| 0L .. full.Instructions + 1L |]
-            |> Array.Parallel.choose (fun steps ->
-                let i = runRaw interpreter image (Array.zeroCreate 32) steps w 4096
-                let ds = rawDifferences i (runRaw eager image (Array.zeroCreate 32) steps w 4096) @ rawDifferences i (runRaw compiled image (Array.zeroCreate 32) steps w 4096)
-                if ds.IsEmpty then None else Some(sprintf "%s, maxSteps %d:\n%s" k.Name steps (String.concat "\n" ds)))
-
-        Assert.That(failures, Is.Empty, sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
-
 // ------------------------------------------------------------------ Thru mode across the start of compilation
 
 /// Run a Thru executable under `options` with `cu` compute units.
@@ -141,93 +99,26 @@ let private thruRun (options: EngineOptions) (engineEnv: EngineEnvironment) (cu:
     let r = TransactionExecutor.Execute(engineEnv, ReadOnlySpan w)
     TxnObservation.ofEngine engineEnv r, r.Instructions
 
-[<Test>]
-let ``metered Thru kernels agree with the interpreter at budgets before, across and after the default tier starts compiling`` () =
-    let rnd = Random(int (testSeed 72UL))
-
-    for k, iterations in [ Thru.Cli.Kernels.alu, 20_000; Thru.Cli.Kernels.memory, 40; Thru.Cli.Kernels.branchy, 15_000; Thru.Cli.Kernels.sha256, 60 ] do
-        let world = worldEnvironment "accept-all"
-        let env = { world with State = world.State.Add(programKey, programAccount (Thru.Cli.Kernels.executable k iterations)) }
-        let engineEnv = engineEnvironment env
-        let full, _ = thruRun interpreter engineEnv 100_000_000u
-        Assert.That(full.VmError, Is.EqualTo 0, k.Name)
-        let c = uint32 full.ConsumedComputeUnits
-        let budgets = Array.append [| 0u; 1u; c - 1u; c; c + 1u |] (Array.init 120 (fun _ -> uint32 (rnd.NextInt64(0L, int64 c + 1L)))) |> Array.distinct
-
-        let failures =
-            budgets
-            |> Array.Parallel.choose (fun cu ->
-                let i, ni = thruRun interpreter engineEnv cu
-
-                let ds =
-                    [ for options in [ EngineOptions.Compiled; eager ] do
-                          let o, n = thruRun options engineEnv cu
-                          yield! TxnObservation.differences i o
-                          if n <> ni then sprintf "instructions: %d vs %d" ni n ]
-
-                if ds.IsEmpty then None else Some(sprintf "%s, %d CU:\n%s" k.Name cu (String.concat "\n" ds)))
-
-        Assert.That(failures, Is.Empty, sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
-
-// ------------------------------------------------------------------ self-modifying code in a compiled loop
-
-[<Test>]
-let ``a store into a compiled loop's own code takes effect at the next iteration`` () =
-    let patched = Encode.encode32 (OpImm(ADDI, 7, 7, 100L))
-    let hi = (int64 (int32 patched) + 0x800L) >>> 12
-    let lo = int64 (int32 patched) - (hi <<< 12)
-    // 0x00 auipc x5; 0x04 lui/addiw x6 = the patch; 0x0C addi x8, x0, 20
-    // 0x10 L: addi x7, x7, 1; addi x8, x8, -1; addi x10, x0, 10; bne x8, x10, +8; sw x6, 0x10(x5); bne x8, x0, L; ecall
-    let code =
-        [ Full(AUIPC(5, 0u)); Full(LUI(6, uint32 hi &&& 0xFFFFFu)); Full(OpImm(ADDIW, 6, 6, lo)); Full(OpImm(ADDI, 8, 0, 20L))
-          Full(OpImm(ADDI, 7, 7, 1L)); Full(OpImm(ADDI, 8, 8, -1L)); Full(OpImm(ADDI, 10, 0, 10L)); Full(Branch(BNE, 8, 10, 8L))
-          Full(Store(SW, 5, 6, 0x10L)); Full(Branch(BNE, 8, 0, -20L)); Full ECALL ]
-
-    let image = code |> List.map enc |> Array.concat
-    let regs = Array.zeroCreate<uint64> 32
-
-    for tier in [ "interpreter"; "compiled"; "eager" ] do
-        for steps in [ 1000L; 60L; 61L; 62L ] do
-            let model = RawDifferentialTests.runModelFrom image baseAddress regs baseAddress steps baseAddress 0x100
-            let r = runRaw (Tiers.options tier) image regs steps baseAddress 0x100
-            let e: RawDifferentialTests.Side = { Obs = RawObservation.ofEngine r; Window = r.Window }
-            Assert.That(RawDifferentialTests.differences model e, Is.Empty, sprintf "%s, maxSteps %d" tier steps)
-
-            if steps = 1000L then
-                Assert.That((r.Stop, r.Regs[7]), Is.EqualTo(("ecall", 10UL + 10UL * 100UL)), tier)
-
-// ------------------------------------------------------------------ the shared code cache
-
-[<Test>]
-let ``the shared code cache tells apart code that differs in one immediate or in its address`` () =
-    let image (k: int64) = [ Full(OpImm(ADDI, 7, 7, k)); Full(OpImm(ADDI, 8, 8, -1L)); Full(Branch(BNE, 8, 0, -8L)); Full(AUIPC(9, 0u)); Full ECALL ] |> List.map enc |> Array.concat
-    let regs = Array.init 32 (fun r -> if r = 8 then 5UL else 0UL)
-
-    for _ in 1..3 do
-        for k in [ 1L; 2L; 3L ] do
-            for b in [ baseAddress; baseAddress + 0x1000UL ] do
-                use _ = EngineOptions.Use eager
-                let r = RawMode.Run(ReadOnlySpan(image k), b, 1000L, ReadOnlySpan regs, b)
-                Assert.That((r.Regs[7], r.Regs[9]), Is.EqualTo((5UL * uint64 k, b + 12UL)), sprintf "k = %d, base 0x%x" k b)
-
 // ------------------------------------------------------------------ bounded compilation
 
 /// 3000 small hot loops, one at the start of each of 3000 pages (more pages than the engine keeps
 /// decoded at once): every loop block is entered 100 times, then a jump goes on to the next page.
+/// Lazy: built when its test runs, not when the test list is.
 let private manyLoops =
-    let pages = 3000
-    let image = Array.zeroCreate<byte> (pages * 0x1000)
+    lazy
+        (let pages = 3000
+         let image = Array.zeroCreate<byte> (pages * 0x1000)
 
-    for p in 0 .. pages - 1 do
-        let code =
-            [ Full(OpImm(ADDI, 5, 0, 100L)); Full(OpImm(ADDI, 6, 6, int64 (p % 7))); Full(OpImm(ADDI, 5, 5, -1L)); Full(Branch(BNE, 5, 0, -8L))
-              (if p = pages - 1 then Full ECALL else Full(JAL(0, int64 (0x1000 - 16)))) ]
-            |> List.map enc
-            |> Array.concat
+         for p in 0 .. pages - 1 do
+             let code =
+                 [ Full(OpImm(ADDI, 5, 0, 100L)); Full(OpImm(ADDI, 6, 6, int64 (p % 7))); Full(OpImm(ADDI, 5, 5, -1L)); Full(Branch(BNE, 5, 0, -8L))
+                   (if p = pages - 1 then Full ECALL else Full(JAL(0, int64 (0x1000 - 16)))) ]
+                 |> List.map enc
+                 |> Array.concat
 
-        code.CopyTo(image, p * 0x1000)
+             code.CopyTo(image, p * 0x1000)
 
-    image
+         image)
 
 let private runMachine (options: EngineOptions) (image: byte[]) =
     use space = new RawAddressSpace(baseAddress)
@@ -240,20 +131,136 @@ let private runMachine (options: EngineOptions) (image: byte[]) =
     sw.Stop()
     stop, m.Pc, m.Instructions, [ for r in 0..31 -> m.GetRegister r ], m.CompiledInstructions, sw.Elapsed.TotalMilliseconds
 
-[<Test>]
-let ``thousands of distinct hot blocks: compilation stays within its allowance and changes nothing`` () =
-    let stop, pc, n, regs, compiledNone, ti = runMachine interpreter manyLoops
-    Assert.That((stop, compiledNone), Is.EqualTo((StopReason.Ecall, 0)))
+[<Tests>]
+let tests =
+    testList "Engine.CompiledTierTests" [
+        // ---------------------------------------------------------------- long random compiled blocks
 
-    // The default tier: what it compiles is paid for by what it has run (~60,000 instructions a
-    // region, ~1,200 an instruction), so compiling costs at most about the time spent interpreting.
-    let stop', pc', n', regs', compiled, td = runMachine EngineOptions.Compiled manyLoops
-    Assert.That((stop', pc', n', regs'), Is.EqualTo((stop, pc, n, regs)))
-    Assert.That(int64 compiled * 1_200L, Is.LessThanOrEqualTo n, "compiled instructions paid for by retired ones")
+        testCase "long compiled loops of random instructions agree with the interpreter at every kind of stop" <| fun () ->
+            let cases = sampleSeeded (testSeed 71UL) 400 (Gen.zip (Gen.listOfLength 48 genItem) genRegs)
+            let rnd = Random(int (testSeed 71UL))
 
-    // Unpaced, every loop is compiled at once: the per-machine cap stops it.
-    let capped = EngineOptions(HotThreshold = 0, PaceCompilation = false, MaxCompiledInstructions = 500)
-    let stop'', pc'', n'', regs'', compiledCapped, tc = runMachine capped manyLoops
-    Assert.That((stop'', pc'', n'', regs''), Is.EqualTo((stop, pc, n, regs)))
-    Assert.That(compiledCapped, Is.InRange(1, 500))
-    TestContext.Out.WriteLine(sprintf "%d instructions over 3000 pages: interpreter %.1f ms; default tier %.1f ms (%d instructions compiled); eager capped at 500: %.1f ms (%d)" n ti td compiled tc compiledCapped)
+            let failures =
+                cases
+                |> Array.Parallel.collect (fun (items, regs) ->
+                    let image = loopImage items
+                    // Three passes of the loop and a few limits inside them.
+                    let limits = Array.append [| 3L * 60L; 1L; 49L |] (Array.init 3 (fun _ -> rnd.NextInt64(0L, 180L))) |> Array.distinct
+                    [| for steps in limits do
+                           let w = baseAddress + 0x3000UL
+                           let i = runRaw interpreter image regs steps w 0x2000
+                           let c = runRaw eager image regs steps w 0x2000
+                           match rawDifferences i c with
+                           | [] -> ()
+                           | ds -> sprintf "maxSteps %d, image %s, regs %A\n--- interpreter vs compiled:\n%s" steps (Convert.ToHexString image) regs (String.concat "\n" ds) |])
+
+            expectEmpty failures (sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
+
+        // ---------------------------------------------------------------- every step limit across compiled kernels
+
+        testCase "every step limit across the compiled benchmark kernels agrees with the interpreter" <| fun () ->
+            let compiled = Tiers.options "compiled"
+
+            for k, iterations in [ Thru.Cli.Kernels.alu, 40; Thru.Cli.Kernels.memory, 1; Thru.Cli.Kernels.branchy, 40; Thru.Cli.Kernels.sha256, 1 ] do
+                let image = k.Code Thru.Cli.Kernels.RawMode iterations
+                let w = baseAddress + 0x10000UL
+                let full = runRaw interpreter image (Array.zeroCreate 32) Int64.MaxValue w 4096
+                Expect.equal full.Stop "ecall" k.Name
+
+                let failures =
+                    [| 0L .. full.Instructions + 1L |]
+                    |> Array.Parallel.choose (fun steps ->
+                        let i = runRaw interpreter image (Array.zeroCreate 32) steps w 4096
+                        let ds = rawDifferences i (runRaw eager image (Array.zeroCreate 32) steps w 4096) @ rawDifferences i (runRaw compiled image (Array.zeroCreate 32) steps w 4096)
+                        if ds.IsEmpty then None else Some(sprintf "%s, maxSteps %d:\n%s" k.Name steps (String.concat "\n" ds)))
+
+                expectEmpty failures (sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
+
+        // ---------------------------------------------------------------- Thru mode across the start of compilation
+
+        testCase "metered Thru kernels agree with the interpreter at budgets before, across and after the default tier starts compiling" <| fun () ->
+            let rnd = Random(int (testSeed 72UL))
+
+            for k, iterations in [ Thru.Cli.Kernels.alu, 20_000; Thru.Cli.Kernels.memory, 40; Thru.Cli.Kernels.branchy, 15_000; Thru.Cli.Kernels.sha256, 60 ] do
+                let world = worldEnvironment "accept-all"
+                let env = { world with State = world.State.Add(programKey, programAccount (Thru.Cli.Kernels.executable k iterations)) }
+                let engineEnv = engineEnvironment env
+                let full, _ = thruRun interpreter engineEnv 100_000_000u
+                Expect.equal full.VmError 0 k.Name
+                let c = uint32 full.ConsumedComputeUnits
+                let budgets = Array.append [| 0u; 1u; c - 1u; c; c + 1u |] (Array.init 120 (fun _ -> uint32 (rnd.NextInt64(0L, int64 c + 1L)))) |> Array.distinct
+
+                let failures =
+                    budgets
+                    |> Array.Parallel.choose (fun cu ->
+                        let i, ni = thruRun interpreter engineEnv cu
+
+                        let ds =
+                            [ for options in [ EngineOptions.Compiled; eager ] do
+                                  let o, n = thruRun options engineEnv cu
+                                  yield! TxnObservation.differences i o
+                                  if n <> ni then sprintf "instructions: %d vs %d" ni n ]
+
+                        if ds.IsEmpty then None else Some(sprintf "%s, %d CU:\n%s" k.Name cu (String.concat "\n" ds)))
+
+                expectEmpty failures (sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
+
+        // ---------------------------------------------------------------- self-modifying code in a compiled loop
+
+        testCase "a store into a compiled loop's own code takes effect at the next iteration" <| fun () ->
+            let patched = Encode.encode32 (OpImm(ADDI, 7, 7, 100L))
+            let hi = (int64 (int32 patched) + 0x800L) >>> 12
+            let lo = int64 (int32 patched) - (hi <<< 12)
+            // 0x00 auipc x5; 0x04 lui/addiw x6 = the patch; 0x0C addi x8, x0, 20
+            // 0x10 L: addi x7, x7, 1; addi x8, x8, -1; addi x10, x0, 10; bne x8, x10, +8; sw x6, 0x10(x5); bne x8, x0, L; ecall
+            let code =
+                [ Full(AUIPC(5, 0u)); Full(LUI(6, uint32 hi &&& 0xFFFFFu)); Full(OpImm(ADDIW, 6, 6, lo)); Full(OpImm(ADDI, 8, 0, 20L))
+                  Full(OpImm(ADDI, 7, 7, 1L)); Full(OpImm(ADDI, 8, 8, -1L)); Full(OpImm(ADDI, 10, 0, 10L)); Full(Branch(BNE, 8, 10, 8L))
+                  Full(Store(SW, 5, 6, 0x10L)); Full(Branch(BNE, 8, 0, -20L)); Full ECALL ]
+
+            let image = code |> List.map enc |> Array.concat
+            let regs = Array.zeroCreate<uint64> 32
+
+            for tier in [ "interpreter"; "compiled"; "eager" ] do
+                for steps in [ 1000L; 60L; 61L; 62L ] do
+                    let model = RawDifferentialTests.runModelFrom image baseAddress regs baseAddress steps baseAddress 0x100
+                    let r = runRaw (Tiers.options tier) image regs steps baseAddress 0x100
+                    let e: RawDifferentialTests.Side = { Obs = RawObservation.ofEngine r; Window = r.Window }
+                    expectEmpty (RawDifferentialTests.differences model e) (sprintf "%s, maxSteps %d" tier steps)
+
+                    if steps = 1000L then
+                        Expect.equal (r.Stop, r.Regs[7]) ("ecall", 10UL + 10UL * 100UL) tier
+
+        // ---------------------------------------------------------------- the shared code cache
+
+        testCaseAlone "the shared code cache tells apart code that differs in one immediate or in its address" <| fun () ->
+            let image (k: int64) = [ Full(OpImm(ADDI, 7, 7, k)); Full(OpImm(ADDI, 8, 8, -1L)); Full(Branch(BNE, 8, 0, -8L)); Full(AUIPC(9, 0u)); Full ECALL ] |> List.map enc |> Array.concat
+            let regs = Array.init 32 (fun r -> if r = 8 then 5UL else 0UL)
+
+            for _ in 1..3 do
+                for k in [ 1L; 2L; 3L ] do
+                    for b in [ baseAddress; baseAddress + 0x1000UL ] do
+                        use _ = EngineOptions.Use eager
+                        let r = RawMode.Run(ReadOnlySpan(image k), b, 1000L, ReadOnlySpan regs, b)
+                        Expect.equal (r.Regs[7], r.Regs[9]) (5UL * uint64 k, b + 12UL) (sprintf "k = %d, base 0x%x" k b)
+
+        // ---------------------------------------------------------------- bounded compilation
+
+        testCaseAlone "thousands of distinct hot blocks: compilation stays within its allowance and changes nothing" <| fun () ->
+            let stop, pc, n, regs, compiledNone, ti = runMachine interpreter manyLoops.Value
+            Expect.equal (stop, compiledNone) (StopReason.Ecall, 0) "(stop, compiledNone)"
+
+            // The default tier: what it compiles is paid for by what it has run (~60,000 instructions a
+            // region, ~1,200 an instruction), so compiling costs at most about the time spent interpreting.
+            let stop', pc', n', regs', compiled, td = runMachine EngineOptions.Compiled manyLoops.Value
+            Expect.equal (stop', pc', n', regs') (stop, pc, n, regs) "(stop', pc', n', regs')"
+            Expect.isLessThanOrEqual (int64 compiled * 1_200L) n "compiled instructions paid for by retired ones"
+
+            // Unpaced, every loop is compiled at once: the per-machine cap stops it.
+            let capped = EngineOptions(HotThreshold = 0, PaceCompilation = false, MaxCompiledInstructions = 500)
+            let stop'', pc'', n'', regs'', compiledCapped, tc = runMachine capped manyLoops.Value
+            Expect.equal (stop'', pc'', n'', regs'') (stop, pc, n, regs) "(stop'', pc'', n'', regs'')"
+            Expect.isGreaterThanOrEqual compiledCapped 1 "instructions compiled under a cap of 500"
+            Expect.isLessThanOrEqual compiledCapped 500 "instructions compiled under a cap of 500"
+            note (sprintf "%d instructions over 3000 pages: interpreter %.1f ms; default tier %.1f ms (%d instructions compiled); eager capped at 500: %.1f ms (%d)" n ti td compiled tc compiledCapped)
+    ]

@@ -4,7 +4,8 @@
 module Thru.Tests.Engine.KernelTests
 
 open System
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Isa
 open Thru.Model.Runtime
@@ -16,30 +17,33 @@ open Thru.Tests.Engine.TxnGen
 
 let private baseAddress = 0x8000_0000UL
 
-[<Test>]
-let ``one iteration of the SHA-256 kernel leaves SHA-256("abc") in a..h (FIPS 180-2 example B.1)`` () =
-    let image = Kernels.sha256.Code Kernels.RawMode 1
-    let run = (Raw.run Decisions.Profile.defaults image baseAddress 1_000_000L |> Result.toOption).Value
-    Assert.That(run.Stop, Is.EqualTo Raw.StoppedAtEcall)
-    let digest = Crypto.sha256 "abc"B
-    let expected = Array.init 8 (fun k -> uint64 (int64 (Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(digest, 4 * k, 4)))))
-    let actual = Kernels.sha256Vars |> Array.map (Registers.get run.Hart.Regs)
-    Assert.That(actual, Is.EqualTo<uint64>(expected))
+[<Tests>]
+let tests =
+    testList "Engine.KernelTests" [
+        testCase "one iteration of the SHA-256 kernel leaves SHA-256(\"abc\") in a..h (FIPS 180-2 example B.1)" <| fun () ->
+            let image = Kernels.sha256.Code Kernels.RawMode 1
+            let run = (Raw.run Decisions.Profile.defaults image baseAddress 1_000_000L |> Result.toOption).Value
+            Expect.equal run.Stop Raw.StoppedAtEcall "run.Stop"
+            let digest = Crypto.sha256 "abc"B
+            let expected = Array.init 8 (fun k -> uint64 (int64 (Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(digest, 4 * k, 4)))))
+            let actual = Kernels.sha256Vars |> Array.map (Registers.get run.Hart.Regs)
+            Expect.equal actual expected "actual"
 
-[<Test>]
-let ``every kernel agrees on the engine and the model before it is timed (raw mode)`` () =
-    for k in Kernels.all do
-        Assert.DoesNotThrow((fun () -> BenchCommand.checkAgreement k), k.Name)
+        testCase "every kernel agrees on the engine and the model before it is timed (raw mode)" <| fun () ->
+            for k in Kernels.all do
+                match (try BenchCommand.checkAgreement k; None with e -> Some e) with
+                | Some e -> failtestf "%s: %s" k.Name (string e)
+                | None -> ()
 
-[<Test>]
-let ``every kernel runs to its exit with the same consumed units on the engine and the model (Thru mode)`` () =
-    for k in Kernels.all do
-        for iterations in [ 1; 2 ] do
-            let world = worldEnvironment "accept-all"
-            let env = { world with State = world.State.Add(programKey, programAccount (Kernels.executable k iterations)) }
-            let wire = wire unsigned (header feePayerKey programKey) [] [] [||]
-            let model = Execution.execute env wire
-            Assert.That(model.VmError, Is.EqualTo 0, sprintf "%s: the model's exit" k.Name)
-            let engineEnv = TxnFixture.engineEnvironment env
-            let engine = Thru.Engine.TransactionExecutor.Execute(engineEnv, ReadOnlySpan wire)
-            Assert.That(TxnObservation.differences (TxnObservation.ofModel model) (TxnObservation.ofEngine engineEnv engine), Is.Empty, k.Name)
+        testCase "every kernel runs to its exit with the same consumed units on the engine and the model (Thru mode)" <| fun () ->
+            for k in Kernels.all do
+                for iterations in [ 1; 2 ] do
+                    let world = worldEnvironment "accept-all"
+                    let env = { world with State = world.State.Add(programKey, programAccount (Kernels.executable k iterations)) }
+                    let wire = wire unsigned (header feePayerKey programKey) [] [] [||]
+                    let model = Execution.execute env wire
+                    Expect.equal model.VmError 0 (sprintf "%s: the model's exit" k.Name)
+                    let engineEnv = TxnFixture.engineEnvironment env
+                    let engine = Thru.Engine.TransactionExecutor.Execute(engineEnv, ReadOnlySpan wire)
+                    expectEmpty (TxnObservation.differences (TxnObservation.ofModel model) (TxnObservation.ofEngine engineEnv engine)) k.Name
+    ]

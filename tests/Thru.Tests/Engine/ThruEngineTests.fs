@@ -1,11 +1,11 @@
 /// Targeted checks of the engine's Thru mode where the random differential tests are thin:
 /// metering at every budget, host memory that follows touched pages, real Ed25519 signatures,
 /// and the speed of the metered hot loop.
-[<NUnit.Framework.Order(5)>]
 module Thru.Tests.Engine.ThruEngineTests
 
 open System
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Isa
 open Thru.Model.Memory
@@ -27,7 +27,7 @@ let private programTxn (env: Execution.Environment) (code: Decoded list) (rw: Pu
 
 let private assertSame (env: Execution.Environment) (w: byte[]) (what: string) =
     let _, _, ds = compareTxn env (engineEnvironment env) w
-    Assert.That(ds, Is.Empty, what)
+    expectEmpty ds what
 
 // ---------------------------------------------------------------------------------------
 // Metering.
@@ -38,7 +38,7 @@ let private assertSame (env: Execution.Environment) (w: byte[]) (what: string) =
 /// does, with the same registers, pc, consumed units and state.
 let private everyBudget (env: Execution.Environment) (mkWire: uint32 -> byte[]) (name: string) =
     let full = Execution.execute env (mkWire 100_000_000u)
-    Assert.That((full.VmError, full.Fault), Is.EqualTo((0, (None: Execution.FaultInfo option))), sprintf "%s runs to its end" name)
+    Expect.equal (full.VmError, full.Fault) (0, (None: Execution.FaultInfo option)) (sprintf "%s runs to its end" name)
     let c = uint32 full.ConsumedComputeUnits
     let engineEnv = engineEnvironment env
 
@@ -49,37 +49,7 @@ let private everyBudget (env: Execution.Environment) (mkWire: uint32 -> byte[]) 
             | _, _, [] -> None
             | _, _, ds -> Some(sprintf "%s with a budget of %d CU (full run: %d):\n%s" name b c (String.concat "\n" ds)))
 
-    Assert.That(failures, Is.Empty)
-
-[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
-let ``every compute budget stops both at the same point: loops, loads, stores and syscalls`` (tier: string) =
-    use _ = Tiers.select tier
-    let env = worldEnvironment "accept-all"
-    // Map a stack page, then a loop of compressed and 32-bit ALU instructions, loads and stores, a
-    // log and an event every few iterations, then exit.
-    let code =
-        liConst a0 (int64 (Address.stackBase + 0xFFF000UL)) @ liConst a7 0L @ [ ecall ]
-        @ liConst s1 (int64 (Address.stackBase + 0xFFF800UL)) @ liConst t0 12L
-        @ [ Compressed(C_ADDI(t1, 1)); add t2 t2 t1; sd t2 s1 0; ld t2 s1 0; Full(Store(SB, s1, t1, 3L)); Full(Load(LBU, t2, s1, 3L)) ]
-        @ [ andi t2 t0 3; bnez t2 36 ]
-        @ [ mv a0 s1; li a1 24; li a7 12; ecall; mv a0 s1; li a1 8; li a7 13; ecall ]
-        @ [ addi t0 t0 -1; bnez t0 -66 ]
-        @ exitSeq 0L
-
-    let env, _ = programTxn env code [] 0u
-    let mk (b: uint32) = wire unsigned { header feePayerKey programKey with ComputeUnits = b } [] [] [||]
-    everyBudget env mk "a loop"
-
-[<TestCase("interpreter"); TestCase("compiled"); TestCase("eager")>]
-let ``every compute budget stops both at the same point: syscall sequences with invokes`` (tier: string) =
-    use _ = Tiers.select tier
-    let env = worldEnvironment "accept-all"
-    let inner = probe [ call N.emitEvent [ 0UL; 8UL ] (ptr 0); call N.log [ 0UL; 16UL ] (ptr 0); call N.exit [ 9UL; 0UL ] 0 ] [||]
-    let calls = [ call N.invoke [ 0UL; uint64 inner.Length; 1UL; 0UL ] (ptr 0 ||| resultA1 ||| withStack) ]
-    let calls = [ call N.invoke [ payloadAt calls 0; uint64 inner.Length; 1UL; 0UL ] (ptr 0 ||| resultA1 ||| withStack); call N.incrementAnonymousSegmentSz [ Address.heapBase; 0x2000UL ] 0; call N.accountResize [ 2UL; 5000UL ] 0 ]
-    let instr = probe calls inner
-    let mk (b: uint32) = wire unsigned { header feePayerKey programKey with ComputeUnits = b } [ acctData ] [] instr
-    everyBudget env mk "the prober"
+    expectEmpty failures "failures"
 
 // ---------------------------------------------------------------------------------------
 // Host memory.
@@ -87,9 +57,9 @@ let ``every compute budget stops both at the same point: syscall sequences with 
 
 let private big = key 80
 
-/// A world with a 16 MiB account owned by the program.
+/// A world with a 16 MiB account owned by the program (lazy: built when its test runs).
 let private bigWorld =
-    { worldEnvironment "accept-all" with State = (worldEnvironment "accept-all").State.Add(big, owned 0UL (Array.init (16 * 1024 * 1024) byte)) }
+    lazy { worldEnvironment "accept-all" with State = (worldEnvironment "accept-all").State.Add(big, owned 0UL (Array.init (16 * 1024 * 1024) byte)) }
 
 /// Read a few pages of the big account (index 2), write one, then exit (revert or not).
 let private touchFew (write: bool) (revert: int64) =
@@ -106,100 +76,6 @@ let private engineRun (env: Thru.Engine.EngineEnvironment) (w: byte[]) =
     let r = Thru.Engine.TransactionExecutor.Execute(env, ReadOnlySpan w)
     r, GC.GetAllocatedBytesForCurrentThread() - before
 
-[<TestCase("interpreter"); TestCase("compiled")>]
-let ``host memory follows the pages a transaction touches, not the 16 MiB of an account`` (tier: string) =
-    use _ = Tiers.select tier
-    let env, w = programTxn bigWorld (touchFew true 1L) [ big ] 1_000_000u
-    let engineEnv = engineEnvironment env
-    engineRun engineEnv w |> ignore // warm up (JIT)
-    let r, allocated = engineRun engineEnv w
-    Assert.That(r.VmError, Is.EqualTo Codes.Txn.vmRevert)
-    Assert.That(r.PeakHostPages, Is.LessThan 16L, "host pages: the transaction, the program, four data pages")
-    Assert.That(allocated, Is.LessThan(1L <<< 20), "managed bytes allocated by the engine")
-    assertSame env w "model vs engine (reverted write)"
-
-    // Reading only and succeeding: the account is unchanged, nothing of it is copied.
-    let env, w = programTxn bigWorld (touchFew false 0L) [ big ] 1_000_000u
-    let engineEnv = engineEnvironment env
-    let r, allocated = engineRun engineEnv w
-    Assert.That(r.VmError, Is.EqualTo 0)
-    Assert.That(r.Updates |> Seq.map (fun u -> string u.Key), Is.EquivalentTo [ string (TxnFixture.engineKey feePayerKey) ], "only the fee payer changed")
-    Assert.That(r.PeakHostPages, Is.LessThan 16L)
-    Assert.That(allocated, Is.LessThan(1L <<< 20))
-
-    // A 16 MiB stack mapped and three of its pages touched: four host pages, not 4096.
-    let stackCode =
-        liConst a0 (int64 Address.stackBase) @ liConst a7 0L @ [ ecall ]
-        @ liConst s1 (int64 (Address.stackBase + 0xFFF000UL)) @ [ sd s1 s1 0 ]
-        @ liConst s1 (int64 (Address.stackBase + 0x10UL)) @ [ sd s1 s1 0; ld t1 s1 0x7F0 ]
-        @ exitSeq 0L
-
-    let env, _ = programTxn (worldEnvironment "accept-all") stackCode [] 40_000_000u
-    let h = { header feePayerKey programKey with ComputeUnits = 40_000_000u; MemoryUnits = 5000us }
-    let w = wire unsigned h [] [] [||]
-    let r, _ = engineRun (engineEnvironment env) w
-    Assert.That((r.VmError, r.ConsumedMemoryUnits), Is.EqualTo((0, 4096UL)), "the whole stack is mapped (4096 pool pages)")
-    Assert.That(r.PeakHostPages, Is.LessThan 16L, "but only the touched pages have host memory")
-
-// ---------------------------------------------------------------------------------------
-// Real signatures.
-// ---------------------------------------------------------------------------------------
-
-[<TestCase("interpreter"); TestCase("compiled")>]
-let ``Ed25519-signed transactions and EOA creation agree on both sides`` (tier: string) =
-    use _ = Tiers.select tier
-    if not Thru.Interop.Sodium.IsAvailable then Assert.Ignore "libsodium is not installed"
-    let seed = Array.init 32 (fun i -> byte (i * 3 + 1))
-    let payer = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed seed)
-    let sign (m: byte[]) = Thru.Interop.Sodium.Sign(ReadOnlySpan seed, ReadOnlySpan m)
-    let eoaSeed = Array.init 32 (fun i -> byte (200 - i))
-    let eoa = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed eoaSeed)
-    let entries = [ key 40, Crypto.sha256 [| 1uy |] ]
-    let env =
-        { worldEnvironment "ed25519" with
-            State = (worldEnvironment "ed25519").State.Add(payer, Account.create Pubkey.zero 1000UL [||])
-            Blocks = blocks (StateProof.root entries) }
-
-    let proof = StateProof.serialize (StateProof.prove entries eoa 1000UL)
-    let eoaSig = Thru.Interop.Sodium.Sign(ReadOnlySpan eoaSeed, ReadOnlySpan(Crypto.eoaCreateMessage 1us payer eoa))
-    let badSig = Array.updateAt 5 (eoaSig[5] ^^^ 1uy) eoaSig
-    let create (s: byte[]) =
-        let calls = [ call N.accountCreateEoa [ 2UL; 0UL; 64UL; uint64 proof.Length ] (ptr 1 ||| ptr 2) ]
-        let calls = [ call N.accountCreateEoa [ 2UL; payloadAt calls 0; payloadAt calls 64; uint64 proof.Length ] (ptr 1 ||| ptr 2) ]
-        probe calls (Array.append s proof)
-
-    for instr, expected in [ create eoaSig, 0L; create badSig, Codes.Syscall.invalidSignature ] do
-        let w = wire sign { header payer programKey with Fee = 3UL } [ eoa ] [] instr
-        let model, _, ds = compareTxn env (engineEnvironment env) w
-        Assert.That(ds, Is.Empty)
-        Assert.That((model.VmError, int64 model.UserErrorCode), Is.EqualTo((0, expected)))
-        // Any damage to the signed transaction is refused by both.
-        let damaged = Array.updateAt 20 (w[20] ^^^ 0x10uy) w
-        let model, _, ds = compareTxn env (engineEnvironment env) damaged
-        Assert.That(ds, Is.Empty)
-        Assert.That(model.VmError, Is.EqualTo Codes.Txn.invalidSignature)
-
-// ---------------------------------------------------------------------------------------
-// Speed.
-// ---------------------------------------------------------------------------------------
-
-[<Test>]
-let ``the metered hot loop: instructions per second on an ALU loop in Thru mode`` () =
-    // 5 instructions (20 CU) per iteration; the budget runs out inside the loop.
-    let loop = [ addi t1 t1 1; Full(Op(XOR, t2, t2, t1)); add s1 s1 t2; addi t0 t0 -1; bnez t0 -16 ]
-    let code = liConst t0 100_000_000L @ loop @ exitSeq 0L
-    let env, _ = programTxn (worldEnvironment "accept-all") code [] 0u
-    let engineEnv = engineEnvironment env
-    let run (cu: uint32) = Thru.Engine.TransactionExecutor.Execute(engineEnv, ReadOnlySpan(wire unsigned { header feePayerKey programKey with ComputeUnits = cu } [] [] [||]))
-    run 1_000_000u |> ignore // JIT
-    let cu = 400_000_000u
-    let sw = Diagnostics.Stopwatch.StartNew()
-    let r = run cu
-    sw.Stop()
-    Assert.That((r.VmError, r.ConsumedComputeUnits), Is.EqualTo((Codes.Txn.cuExhausted, uint64 cu)))
-    let instructions = float cu / 4.0
-    TestContext.Out.WriteLine(sprintf "Thru mode, metered ALU loop: %.0f M instructions in %.3f s = %.0f M instructions/s" (instructions / 1e6) sw.Elapsed.TotalSeconds (instructions / sw.Elapsed.TotalSeconds / 1e6))
-
 // ---------------------------------------------------------------------------------------
 // Every syscall return code, on both sides.
 // ---------------------------------------------------------------------------------------
@@ -208,13 +84,13 @@ module C = Codes.Syscall
 
 /// What a row expects: the prober's exit code (the last call's a0, or a1 with resultA1), or a
 /// transaction error.
-type private Expect =
+type private Expected =
     | Code of int64
     | Txn of int
 
 /// One row: the read-write and read-only keys, the probe (given the index of a key), a header
 /// change, and the expected outcome.
-type private Row = { Name: string; Rw: Pubkey list; Ro: Pubkey list; Probe: (Pubkey -> uint64) -> ProbeTree; Header: Transaction.Header -> Transaction.Header; Expect: Expect }
+type private Row = { Name: string; Rw: Pubkey list; Ro: Pubkey list; Probe: (Pubkey -> uint64) -> ProbeTree; Header: Transaction.Header -> Transaction.Header; Expect: Expected }
 
 let private row name rw ro probe expect = { Name = name; Rw = sortKeys rw; Ro = sortKeys ro; Probe = probe; Header = id; Expect = expect }
 let private withHeader f r = { r with Header = f }
@@ -377,25 +253,149 @@ let private rows: Row list =
       // unknown
       row "unknown syscall" [] [] (fun _ -> one 0x10UL []) (Txn Codes.Txn.vmFailed) ]
 
-[<TestCase("interpreter"); TestCase("compiled")>]
-let ``every syscall return code: the model and the engine both give it`` (tier: string) =
-    use _ = Tiers.select tier
-    let failures =
-        rows
-        |> List.choose (fun r ->
-            let keys = feePayerKey :: programKey :: r.Rw @ r.Ro
-            let index (k: Pubkey) = uint64 (List.findIndex ((=) k) keys)
-            let h = r.Header (header feePayerKey programKey)
-            let t = proberTxn "sha256-binding" r.Rw r.Ro h (r.Probe index)
-            let model, _, ds = compareTxn t.Env (engineEnvironment t.Env) t.Wire
+[<Tests>]
+let tests =
+    testList "Engine.ThruEngineTests" [
+        // ---------------------------------------------------------------- Metering
 
-            let got =
-                match r.Expect with
-                | Code _ when model.VmError = 0 -> Code(int64 model.UserErrorCode)
-                | _ -> Txn model.VmError
+        Tiers.testTiers "every compute budget stops both at the same point: loops, loads, stores and syscalls" [ "interpreter"; "compiled"; "eager" ] <| fun tier ->
+            use _ = Tiers.select tier
+            let env = worldEnvironment "accept-all"
+            // Map a stack page, then a loop of compressed and 32-bit ALU instructions, loads and stores, a
+            // log and an event every few iterations, then exit.
+            let code =
+                liConst a0 (int64 (Address.stackBase + 0xFFF000UL)) @ liConst a7 0L @ [ ecall ]
+                @ liConst s1 (int64 (Address.stackBase + 0xFFF800UL)) @ liConst t0 12L
+                @ [ Compressed(C_ADDI(t1, 1)); add t2 t2 t1; sd t2 s1 0; ld t2 s1 0; Full(Store(SB, s1, t1, 3L)); Full(Load(LBU, t2, s1, 3L)) ]
+                @ [ andi t2 t0 3; bnez t2 36 ]
+                @ [ mv a0 s1; li a1 24; li a7 12; ecall; mv a0 s1; li a1 8; li a7 13; ecall ]
+                @ [ addi t0 t0 -1; bnez t0 -66 ]
+                @ exitSeq 0L
 
-            if not ds.IsEmpty then Some(sprintf "%s: model vs engine:\n%s" r.Name (String.concat "\n" ds))
-            elif got <> r.Expect then Some(sprintf "%s: expected %A, got %A (%s)" r.Name r.Expect got (Codes.txnErrorName model.VmError))
-            else None)
+            let env, _ = programTxn env code [] 0u
+            let mk (b: uint32) = wire unsigned { header feePayerKey programKey with ComputeUnits = b } [] [] [||]
+            everyBudget env mk "a loop"
 
-    Assert.That(failures, Is.Empty)
+        Tiers.testTiers "every compute budget stops both at the same point: syscall sequences with invokes" [ "interpreter"; "compiled"; "eager" ] <| fun tier ->
+            use _ = Tiers.select tier
+            let env = worldEnvironment "accept-all"
+            let inner = probe [ call N.emitEvent [ 0UL; 8UL ] (ptr 0); call N.log [ 0UL; 16UL ] (ptr 0); call N.exit [ 9UL; 0UL ] 0 ] [||]
+            let calls = [ call N.invoke [ 0UL; uint64 inner.Length; 1UL; 0UL ] (ptr 0 ||| resultA1 ||| withStack) ]
+            let calls = [ call N.invoke [ payloadAt calls 0; uint64 inner.Length; 1UL; 0UL ] (ptr 0 ||| resultA1 ||| withStack); call N.incrementAnonymousSegmentSz [ Address.heapBase; 0x2000UL ] 0; call N.accountResize [ 2UL; 5000UL ] 0 ]
+            let instr = probe calls inner
+            let mk (b: uint32) = wire unsigned { header feePayerKey programKey with ComputeUnits = b } [ acctData ] [] instr
+            everyBudget env mk "the prober"
+
+        // ---------------------------------------------------------------- Host memory
+
+        Tiers.testTiers "host memory follows the pages a transaction touches, not the 16 MiB of an account" [ "interpreter"; "compiled" ] <| fun tier ->
+            use _ = Tiers.select tier
+            let env, w = programTxn bigWorld.Value (touchFew true 1L) [ big ] 1_000_000u
+            let engineEnv = engineEnvironment env
+            engineRun engineEnv w |> ignore // warm up (JIT)
+            let r, allocated = engineRun engineEnv w
+            Expect.equal r.VmError Codes.Txn.vmRevert "r.VmError"
+            Expect.isLessThan r.PeakHostPages 16L "host pages: the transaction, the program, four data pages"
+            Expect.isLessThan allocated (1L <<< 20) "managed bytes allocated by the engine"
+            assertSame env w "model vs engine (reverted write)"
+
+            // Reading only and succeeding: the account is unchanged, nothing of it is copied.
+            let env, w = programTxn bigWorld.Value (touchFew false 0L) [ big ] 1_000_000u
+            let engineEnv = engineEnvironment env
+            let r, allocated = engineRun engineEnv w
+            Expect.equal r.VmError 0 "r.VmError"
+            Expect.equal (r.Updates |> Seq.map (fun u -> string u.Key) |> List.ofSeq |> List.sort) [ string (TxnFixture.engineKey feePayerKey) ] "only the fee payer changed"
+            Expect.isLessThan r.PeakHostPages 16L "r.PeakHostPages"
+            Expect.isLessThan allocated (1L <<< 20) "allocated"
+
+            // A 16 MiB stack mapped and three of its pages touched: four host pages, not 4096.
+            let stackCode =
+                liConst a0 (int64 Address.stackBase) @ liConst a7 0L @ [ ecall ]
+                @ liConst s1 (int64 (Address.stackBase + 0xFFF000UL)) @ [ sd s1 s1 0 ]
+                @ liConst s1 (int64 (Address.stackBase + 0x10UL)) @ [ sd s1 s1 0; ld t1 s1 0x7F0 ]
+                @ exitSeq 0L
+
+            let env, _ = programTxn (worldEnvironment "accept-all") stackCode [] 40_000_000u
+            let h = { header feePayerKey programKey with ComputeUnits = 40_000_000u; MemoryUnits = 5000us }
+            let w = wire unsigned h [] [] [||]
+            let r, _ = engineRun (engineEnvironment env) w
+            Expect.equal (r.VmError, r.ConsumedMemoryUnits) (0, 4096UL) "the whole stack is mapped (4096 pool pages)"
+            Expect.isLessThan r.PeakHostPages 16L "but only the touched pages have host memory"
+
+        // ---------------------------------------------------------------- Real signatures
+
+        Tiers.testTiers "Ed25519-signed transactions and EOA creation agree on both sides" [ "interpreter"; "compiled" ] <| fun tier ->
+            use _ = Tiers.select tier
+            if not Thru.Interop.Sodium.IsAvailable then skiptest "libsodium is not installed"
+            let seed = Array.init 32 (fun i -> byte (i * 3 + 1))
+            let payer = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed seed)
+            let sign (m: byte[]) = Thru.Interop.Sodium.Sign(ReadOnlySpan seed, ReadOnlySpan m)
+            let eoaSeed = Array.init 32 (fun i -> byte (200 - i))
+            let eoa = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed eoaSeed)
+            let entries = [ key 40, Crypto.sha256 [| 1uy |] ]
+            let env =
+                { worldEnvironment "ed25519" with
+                    State = (worldEnvironment "ed25519").State.Add(payer, Account.create Pubkey.zero 1000UL [||])
+                    Blocks = blocks (StateProof.root entries) }
+
+            let proof = StateProof.serialize (StateProof.prove entries eoa 1000UL)
+            let eoaSig = Thru.Interop.Sodium.Sign(ReadOnlySpan eoaSeed, ReadOnlySpan(Crypto.eoaCreateMessage 1us payer eoa))
+            let badSig = Array.updateAt 5 (eoaSig[5] ^^^ 1uy) eoaSig
+            let create (s: byte[]) =
+                let calls = [ call N.accountCreateEoa [ 2UL; 0UL; 64UL; uint64 proof.Length ] (ptr 1 ||| ptr 2) ]
+                let calls = [ call N.accountCreateEoa [ 2UL; payloadAt calls 0; payloadAt calls 64; uint64 proof.Length ] (ptr 1 ||| ptr 2) ]
+                probe calls (Array.append s proof)
+
+            for instr, expected in [ create eoaSig, 0L; create badSig, Codes.Syscall.invalidSignature ] do
+                let w = wire sign { header payer programKey with Fee = 3UL } [ eoa ] [] instr
+                let model, _, ds = compareTxn env (engineEnvironment env) w
+                expectEmpty ds "ds"
+                Expect.equal (model.VmError, int64 model.UserErrorCode) (0, expected) "(model.VmError, int64 model.UserErrorCode)"
+                // Any damage to the signed transaction is refused by both.
+                let damaged = Array.updateAt 20 (w[20] ^^^ 0x10uy) w
+                let model, _, ds = compareTxn env (engineEnvironment env) damaged
+                expectEmpty ds "ds"
+                Expect.equal model.VmError Codes.Txn.invalidSignature "model.VmError"
+
+        // ---------------------------------------------------------------- Speed
+
+        testCaseAlone "the metered hot loop: instructions per second on an ALU loop in Thru mode" <| fun () ->
+            // 5 instructions (20 CU) per iteration; the budget runs out inside the loop.
+            let loop = [ addi t1 t1 1; Full(Op(XOR, t2, t2, t1)); add s1 s1 t2; addi t0 t0 -1; bnez t0 -16 ]
+            let code = liConst t0 100_000_000L @ loop @ exitSeq 0L
+            let env, _ = programTxn (worldEnvironment "accept-all") code [] 0u
+            let engineEnv = engineEnvironment env
+            let run (cu: uint32) = Thru.Engine.TransactionExecutor.Execute(engineEnv, ReadOnlySpan(wire unsigned { header feePayerKey programKey with ComputeUnits = cu } [] [] [||]))
+            run 1_000_000u |> ignore // JIT
+            let cu = 400_000_000u
+            let sw = Diagnostics.Stopwatch.StartNew()
+            let r = run cu
+            sw.Stop()
+            Expect.equal (r.VmError, r.ConsumedComputeUnits) (Codes.Txn.cuExhausted, uint64 cu) "(r.VmError, r.ConsumedComputeUnits)"
+            let instructions = float cu / 4.0
+            note (sprintf "Thru mode, metered ALU loop: %.0f M instructions in %.3f s = %.0f M instructions/s" (instructions / 1e6) sw.Elapsed.TotalSeconds (instructions / sw.Elapsed.TotalSeconds / 1e6))
+
+        // ---------------------------------------------------------------- Every syscall return code, on both sides
+
+        Tiers.testTiers "every syscall return code: the model and the engine both give it" [ "interpreter"; "compiled" ] <| fun tier ->
+            use _ = Tiers.select tier
+            let failures =
+                rows
+                |> List.choose (fun r ->
+                    let keys = feePayerKey :: programKey :: r.Rw @ r.Ro
+                    let index (k: Pubkey) = uint64 (List.findIndex ((=) k) keys)
+                    let h = r.Header (header feePayerKey programKey)
+                    let t = proberTxn "sha256-binding" r.Rw r.Ro h (r.Probe index)
+                    let model, _, ds = compareTxn t.Env (engineEnvironment t.Env) t.Wire
+
+                    let got =
+                        match r.Expect with
+                        | Code _ when model.VmError = 0 -> Code(int64 model.UserErrorCode)
+                        | _ -> Txn model.VmError
+
+                    if not ds.IsEmpty then Some(sprintf "%s: model vs engine:\n%s" r.Name (String.concat "\n" ds))
+                    elif got <> r.Expect then Some(sprintf "%s: expected %A, got %A (%s)" r.Name r.Expect got (Codes.txnErrorName model.VmError))
+                    else None)
+
+            expectEmpty failures "failures"
+    ]

@@ -5,7 +5,8 @@
 module Thru.Tests.Examples.ExampleRun
 
 open System.IO
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Argu
 open Thru.Model
 open Thru.Model.Runtime
@@ -21,14 +22,14 @@ let binary (name: string) =
     let path = Path.Combine(examplesDir, "build", name + ".bin")
 
     if not (File.Exists path) then
-        Assert.Fail(sprintf "%s is missing: the example programs are built from source, run `make examples` (or `make -C examples`) first" path)
+        failtest (sprintf "%s is missing: the example programs are built from source, run `make examples` (or `make -C examples`) first" path)
 
     path
 
 /// examples/worlds/NAME.json (an accounts file).
 let world (name: string) =
     let path = Path.Combine(examplesDir, "worlds", name + ".json")
-    if not (File.Exists path) then Assert.Fail(sprintf "%s is missing" path)
+    if not (File.Exists path) then failtest (sprintf "%s is missing" path)
     path
 
 let private parser = ArgumentParser.Create<Thru.Cli.Args.RunArgs>(programName = "thru run")
@@ -49,8 +50,7 @@ let prepare (program: string) (worldName: string option) (instr: byte[]) (cu: in
     try
         Thru.Cli.RunCommand.prepare (parser.Parse(Array.ofList args))
     with Thru.Cli.Common.UserError message ->
-        Assert.Fail(sprintf "thru run %s: %s" (String.concat " " args) message)
-        failwith "unreachable"
+        failtestf "thru run %s: %s" (String.concat " " args) message
 
 /// The model's observation of a prepared run (what `thru run` prints).
 let runModel (p: Thru.Cli.RunCommand.Prepared) = TxnObservation.ofModel (Execution.execute p.Env p.Wire)
@@ -69,5 +69,5 @@ let proof (program: string) (worldName: string) (name: string) : byte[] =
     let key = (w.Accounts |> List.find (fun a -> a.Name = name)).Key
     let p = StateProof.prove (Thru.Cli.World.trie state) key w.Slot
     let claim = if state.ContainsKey key then StateProof.Holds(StateProof.accountValueHash state[key]) else StateProof.Absent
-    Assert.That(StateProof.verify key claim (StateProof.root (Thru.Cli.World.trie state)) p, Is.True, "the proof verifies against the world's root")
+    Expect.isTrue (StateProof.verify key claim (StateProof.root (Thru.Cli.World.trie state)) p) "the proof verifies against the world's root"
     StateProof.serialize p

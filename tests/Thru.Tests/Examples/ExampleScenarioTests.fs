@@ -6,7 +6,8 @@ module Thru.Tests.Examples.ExampleScenarioTests
 
 open System
 open System.Text.RegularExpressions
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Runtime
 open Thru.Compare
@@ -213,11 +214,10 @@ let scenarios: Scenario list =
 
 let private byNumber = scenarios |> List.map (fun s -> s.N, s) |> Map
 
-let private cases (side: string) =
-    scenarios |> List.map (fun s -> TestCaseData(s.N).SetName(sprintf "S%02d %s (%s)" s.N s.Title side)) |> Array.ofList
-
-let modelCases () = cases "model"
-let engineCases () = cases "engine = model"
+/// A list named `name` of one test per scenario, named "Snn title (side)", running `body` on the
+/// scenario's number.
+let private cases (name: string) (side: string) (body: int -> unit) =
+    testList name [ for s in scenarios -> testCase (sprintf "S%02d %s (%s)" s.N s.Title side) (fun () -> body s.N) ]
 
 // ---------------------------------------------------------------------------------------
 // Checking an observation against a scenario.
@@ -227,7 +227,7 @@ let private text (b: byte[]) = Text.Encoding.UTF8.GetString b
 
 /// Structural equality with both sides printed (%A) when they differ.
 let private same (what: string) (expected: 'T) (seen: 'T) =
-    if expected <> seen then Assert.Fail(sprintf "%s:\n  expected %A\n  seen     %A" what expected seen)
+    if expected <> seen then failtest (sprintf "%s:\n  expected %A\n  seen     %A" what expected seen)
 let private hex' (b: byte[]) = TxnObservation.hex b
 
 let private describeLogs (o: TxnObservation) =
@@ -239,40 +239,40 @@ let private checkOutcome (s: Scenario) (o: TxnObservation) =
     match s.Outcome with
     | Exit code ->
         same (what + " (success expected)") (0, None) (o.VmError, o.Fault)
-        Assert.That(o.UserErrorCode, Is.EqualTo code, what + ": exit code")
+        Expect.equal o.UserErrorCode code (what + ": exit code")
         same (what + ": error_program_acc_idx") None o.ErrorProgramAccIdx
     | Revert(code, by) ->
-        Assert.That(o.VmError, Is.EqualTo Codes.Txn.vmRevert, what + " (VM_REVERT expected)")
-        Assert.That(o.UserErrorCode, Is.EqualTo code, sprintf "%s: user error code (0x%x expected, 0x%x seen)" what code o.UserErrorCode)
+        Expect.equal o.VmError Codes.Txn.vmRevert (what + " (VM_REVERT expected)")
+        Expect.equal o.UserErrorCode code (sprintf "%s: user error code (0x%x expected, 0x%x seen)" what code o.UserErrorCode)
         same (what + ": error_program_acc_idx") (Some by) o.ErrorProgramAccIdx
-        Assert.That(o.FaultCode, Is.EqualTo Codes.FaultCode.revert, what + ": fault code")
+        Expect.equal o.FaultCode Codes.FaultCode.revert (what + ": fault code")
     | CuExhausted ->
-        Assert.That(o.VmError, Is.EqualTo Codes.Txn.cuExhausted, what + " (CU_EXHAUSTED expected)")
+        Expect.equal o.VmError Codes.Txn.cuExhausted (what + " (CU_EXHAUSTED expected)")
         same (what + ": SIGCU, fault code 2") (Codes.VmError.sigcu, Codes.FaultCode.sigcu) (o.ExecutionCode, o.FaultCode)
-        Assert.That(o.ConsumedComputeUnits, Is.EqualTo(uint64 s.Cu.Value), what + ": consumed = the whole budget (D-CU-CHARGE)")
+        Expect.equal o.ConsumedComputeUnits (uint64 s.Cu.Value) (what + ": consumed = the whole budget (D-CU-CHARGE)")
     | Failed fault ->
-        Assert.That(o.VmError, Is.EqualTo Codes.Txn.vmFailed, what + " (VM_FAILED expected)")
+        Expect.equal o.VmError Codes.Txn.vmFailed (what + " (VM_FAILED expected)")
         same (what + ": fault") (Some fault) o.Fault
-        Assert.That(o.ExecutionCode, Is.EqualTo Codes.VmError.sigsegv, what + ": SIGSEGV")
+        Expect.equal o.ExecutionCode Codes.VmError.sigsegv (what + ": SIGSEGV")
 
 let private checkLogs (s: Scenario) (o: TxnObservation) =
     let seen = o.Logs |> List.map (fun (i, d) -> i, text d)
     let message = sprintf "S%02d: logs; seen:\n%s" s.N (describeLogs o)
-    Assert.That(seen.Length, Is.EqualTo s.Logs.Length, message)
+    Expect.equal seen.Length s.Logs.Length message
 
     for (i, t), expected in List.zip seen s.Logs do
         match expected with
         | L(p, e) -> same message (p, e) (i, t)
         | Like(p, pattern) ->
-            Assert.That(i, Is.EqualTo p, message)
-            Assert.That(Regex.IsMatch(t, pattern), Is.True, sprintf "%s\n'%s' does not match %s" message t pattern)
+            Expect.equal i p message
+            Expect.isTrue (Regex.IsMatch(t, pattern)) (sprintf "%s\n'%s' does not match %s" message t pattern)
 
 let private checkEvents (s: Scenario) (o: TxnObservation) =
     let seen = o.Events |> List.map (fun e -> e.ProgramIdx, hex' e.Payload)
     let expected = s.Events |> List.map (fun (p, b) -> p, hex' b)
     same (sprintf "S%02d: events (program index, payload)" s.N) expected seen
     same (sprintf "S%02d: event ids" s.N) [ 0 .. s.Events.Length - 1 ] (o.Events |> List.map (fun e -> e.Id))
-    Assert.That(o.EventsSize, Is.EqualTo(s.Events |> List.sumBy (fun (_, b) -> uint64 b.Length)), sprintf "S%02d: events_size" s.N)
+    Expect.equal o.EventsSize (s.Events |> List.sumBy (fun (_, b) -> uint64 b.Length)) (sprintf "S%02d: events_size" s.N)
 
 let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: TxnObservation) =
     let fee = 1UL // the accounts files leave the fee at its default
@@ -282,7 +282,7 @@ let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: Tx
     let programKey = keyOf "program"
 
     for n, _ in s.Changes do
-        Assert.That(p.Names |> Map.exists (fun _ v -> v = n), Is.True, sprintf "S%02d: no account '%s' in the world" s.N n)
+        Expect.isTrue (p.Names |> Map.exists (fun _ v -> v = n)) (sprintf "S%02d: no account '%s' in the world" s.N n)
 
     let changes = s.Changes |> List.map (fun (n, c) -> keyOf n, c) |> Map
     let keys = Set.union (p.Before |> Map.keys |> Seq.map string |> Set.ofSeq) (after |> Map.keys |> Set.ofSeq)
@@ -296,19 +296,19 @@ let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: Tx
         | Some "fee payer", _ ->
             let b = before.Value
             same (what + ": pays the fee, nonce + 1, seq + 1") (Some { b with Balance = b.Balance - fee; Nonce = b.Nonce + 1UL; Seq = b.Seq + 1UL }) (after.TryFind k)
-        | _, Some Removed -> Assert.That(after.ContainsKey k, Is.False, what + ": removed at commit")
+        | _, Some Removed -> Expect.isFalse (after.ContainsKey k) (what + ": removed at commit")
         | _, Some(Holds data) ->
-            Assert.That(after.ContainsKey k, Is.True, what + ": exists afterwards")
+            Expect.isTrue (after.ContainsKey k) (what + ": exists afterwards")
             let a = after[k]
-            Assert.That(hex' a.Data, Is.EqualTo(hex' data), what + ": data")
-            Assert.That(a.DataSize, Is.EqualTo(uint32 data.Length), what + ": data_sz")
+            Expect.equal (hex' a.Data) (hex' data) (what + ": data")
+            Expect.equal a.DataSize (uint32 data.Length) (what + ": data_sz")
 
             match before with
             | Some b -> same (what + ": only its data changes") b { a with Data = b.Data; DataSize = b.DataSize; Seq = b.Seq }
             | None -> same (what + ": a new account owned by the program") (string programKey, 0UL) (a.Owner, a.Seq)
 
             match before with
-            | Some b -> Assert.That(a.Seq, Is.EqualTo(b.Seq + 1UL), what + ": seq + 1")
+            | Some b -> Expect.equal a.Seq (b.Seq + 1UL) (what + ": seq + 1")
             | None -> ()
         | _, None -> same (what + ": unchanged") before (after.TryFind k)
 
@@ -317,46 +317,45 @@ let private runOnModel (s: Scenario) =
     let p = prepare s.Program s.World (s.Instr()) s.Cu
     p, runModel p
 
-[<TestCaseSource(nameof modelCases)>]
-let ``the model gives the documented outcome`` (n: int) =
-    let s = byNumber[n]
-    let p, o = runOnModel s
-    checkOutcome s o
-    checkLogs s o
-    checkEvents s o
-    checkAccounts s p o
+[<Tests>]
+let tests =
+    testList "Examples.ExampleScenarioTests" [
+        cases "the model gives the documented outcome" "model" <| fun n ->
+            let s = byNumber[n]
+            let p, o = runOnModel s
+            checkOutcome s o
+            checkLogs s o
+            checkEvents s o
+            checkAccounts s p o
 
-[<TestCaseSource(nameof engineCases)>]
-let ``the engine's observation is identical to the model's`` (n: int) =
-    let s = byNumber[n]
-    let p, model = runOnModel s
-    let engine = runEngine p
-    Assert.That(engine.Engine, Is.EqualTo "engine")
-    Assert.That(TxnObservation.differences model engine, Is.Empty, sprintf "S%02d: model vs engine" s.N)
+        cases "the engine's observation is identical to the model's" "engine = model" <| fun n ->
+            let s = byNumber[n]
+            let p, model = runOnModel s
+            let engine = runEngine p
+            Expect.equal engine.Engine "engine" "engine.Engine"
+            expectEmpty (TxnObservation.differences model engine) (sprintf "S%02d: model vs engine" s.N)
 
-[<Test>]
-let ``the README's two thru run examples do what it says`` () =
-    let o = runModel (prepare "counter" (Some "counter") (u64 3UL) None)
-    same "counter.json, --instr 0300000000000000" (0, [ 1, "counter: 5 -> 8" ]) (o.VmError, o.Logs |> List.map (fun (i, d) -> i, text d))
-    let o = runModel (prepare "chain_a" (Some "chain") (hex "03000200ffff0202000700000000000000") None)
-    same "chain_a exits with chain_b's code" (0, 7UL) (o.VmError, o.UserErrorCode)
-    same "chain_b's second log" (3, "chain_b: account 2 authorized: yes") (o.Logs |> List.map (fun (i, d) -> i, text d) |> List.item 2)
+        testCase "the README's two thru run examples do what it says" <| fun () ->
+            let o = runModel (prepare "counter" (Some "counter") (u64 3UL) None)
+            same "counter.json, --instr 0300000000000000" (0, [ 1, "counter: 5 -> 8" ]) (o.VmError, o.Logs |> List.map (fun (i, d) -> i, text d))
+            let o = runModel (prepare "chain_a" (Some "chain") (hex "03000200ffff0202000700000000000000") None)
+            same "chain_a exits with chain_b's code" (0, 7UL) (o.VmError, o.UserErrorCode)
+            same "chain_b's second log" (3, "chain_b: account 2 authorized: yes") (o.Logs |> List.map (fun (i, d) -> i, text d) |> List.item 2)
 
-[<Test>]
-let ``every scenario of SCENARIOS.md is checked`` () =
-    let doc = IO.File.ReadAllText(IO.Path.Combine(examplesDir, "SCENARIOS.md"))
-    let documented = Regex.Matches(doc, @"(?m)^\| (\d+) \|") |> Seq.map (fun m -> int m.Groups[1].Value) |> Set.ofSeq
-    same "SCENARIOS.md numbers its 53 scenarios" (set [ 1..53 ]) documented
-    same "the scenarios checked here" documented (byNumber.Keys |> Set.ofSeq)
+        testCase "every scenario of SCENARIOS.md is checked" <| fun () ->
+            let doc = IO.File.ReadAllText(IO.Path.Combine(examplesDir, "SCENARIOS.md"))
+            let documented = Regex.Matches(doc, @"(?m)^\| (\d+) \|") |> Seq.map (fun m -> int m.Groups[1].Value) |> Set.ofSeq
+            same "SCENARIOS.md numbers its 53 scenarios" (set [ 1..53 ]) documented
+            same "the scenarios checked here" documented (byNumber.Keys |> Set.ofSeq)
 
-[<Test>]
-let ``every world file and every example program is used by a scenario`` () =
-    let worlds = IO.Directory.GetFiles(IO.Path.Combine(examplesDir, "worlds"), "*.json") |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
-    let used = scenarios |> List.choose (fun s -> s.World) |> Set.ofList
-    // counter.json and chain.json are the README's examples of `thru run`.
-    same "world files no scenario uses" Set.empty (Set.difference worlds (Set.union used (set [ "counter"; "chain" ])))
-    let programs = IO.Directory.GetFiles(examplesDir, "*.c", IO.SearchOption.AllDirectories) |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
-    // The stand-ins of examples/e2e/ are used by the vectors of examples/e2e/vectors.json.
-    let vectors = Text.Json.Nodes.JsonNode.Parse(IO.File.ReadAllText(IO.Path.Combine(examplesDir, "e2e", "vectors.json")))
-    let byVectors = [ for v in vectors["vectors"].AsArray() do for p in v["programs"].AsArray() -> p.GetValue<string>() ] |> Set.ofList
-    same "examples without a scenario or a vector" Set.empty (Set.difference programs (Set.union byVectors (scenarios |> List.map (fun s -> s.Program) |> Set.ofList)))
+        testCase "every world file and every example program is used by a scenario" <| fun () ->
+            let worlds = IO.Directory.GetFiles(IO.Path.Combine(examplesDir, "worlds"), "*.json") |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
+            let used = scenarios |> List.choose (fun s -> s.World) |> Set.ofList
+            // counter.json and chain.json are the README's examples of `thru run`.
+            same "world files no scenario uses" Set.empty (Set.difference worlds (Set.union used (set [ "counter"; "chain" ])))
+            let programs = IO.Directory.GetFiles(examplesDir, "*.c", IO.SearchOption.AllDirectories) |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
+            // The stand-ins of examples/e2e/ are used by the vectors of examples/e2e/vectors.json.
+            let vectors = Text.Json.Nodes.JsonNode.Parse(IO.File.ReadAllText(IO.Path.Combine(examplesDir, "e2e", "vectors.json")))
+            let byVectors = [ for v in vectors["vectors"].AsArray() do for p in v["programs"].AsArray() -> p.GetValue<string>() ] |> Set.ofList
+            same "examples without a scenario or a vector" Set.empty (Set.difference programs (Set.union byVectors (scenarios |> List.map (fun s -> s.Program) |> Set.ofList)))
+    ]

@@ -3,13 +3,15 @@
 /// riscv64-unknown-elf-as, must give back exactly the bytes we encoded.
 module Thru.Tests.Isa.DisasmTests
 
+open System
 open System.IO
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck.FSharp
 open Thru.Model.Isa
 open Thru.Tests.Generators
 
-let private goldenDir = Path.Combine(TestContext.CurrentContext.TestDirectory, "Golden")
+let private goldenDir = Path.Combine(AppContext.BaseDirectory, "Golden")
 
 /// A fixed program touching every instruction family (hand-picked, encoded by the model).
 let fixedProgram: Decoded list =
@@ -22,15 +24,6 @@ let fixedProgram: Decoded list =
       Full ECALL; Compressed C_EBREAK ]
 
 let private bytesOf (program: Decoded list) = program |> List.collect (Encode.toBytes >> Option.get >> List.ofArray) |> Array.ofList
-
-[<Test>]
-let ``the disassembly of a fixed program matches the golden listing`` () =
-    let lines =
-        Disasm.listing 0x3000000UL (bytesOf fixedProgram)
-        |> List.map (fun l -> sprintf "%08x  %s" l.Address l.Text)
-
-    let golden = File.ReadAllText(Path.Combine(goldenDir, "fixed-program.dis")).TrimEnd()
-    Assert.That(String.concat "\n" lines, Is.EqualTo golden)
 
 /// Assemble `lines` with GNU as and return the bytes of .text.
 let private assemble (lines: string list) : byte[] =
@@ -46,7 +39,7 @@ let private assemble (lines: string list) : byte[] =
             use p = System.Diagnostics.Process.Start(System.Diagnostics.ProcessStartInfo(exe, args, RedirectStandardError = true))
             let err = p.StandardError.ReadToEnd()
             p.WaitForExit()
-            if p.ExitCode <> 0 then Assert.Fail(sprintf "%s failed: %s" exe err)
+            if p.ExitCode <> 0 then failtest (sprintf "%s failed: %s" exe err)
 
         run "riscv64-unknown-elf-as" (sprintf "-march=rv64imc_zba_zbb_zbc_zbs_zknh -o %s %s" obj src)
         run "riscv64-unknown-elf-objcopy" (sprintf "-O binary -j .text %s %s" obj bin)
@@ -64,34 +57,45 @@ let private assemblable (d: Decoded) =
     | Full(FENCE(fm, _, _, rd, rs1)) -> fm = 0 && rd = 0 && rs1 = 0
     | _ -> true
 
-[<Test>]
-let ``GNU as assembles our disassembly of 20000 random instructions back to our encoding`` () =
-    let program =
-        sampleSeeded 2024UL 20000 (Gen.oneof [ Gen.map Full genInstr; Gen.map Compressed genCInstr ])
-        |> Array.filter assemblable
-        |> List.ofArray
+[<Tests>]
+let tests =
+    testList "Isa.DisasmTests" [
+        testCase "the disassembly of a fixed program matches the golden listing" <| fun () ->
+            let lines =
+                Disasm.listing 0x3000000UL (bytesOf fixedProgram)
+                |> List.map (fun l -> sprintf "%08x  %s" l.Address l.Text)
 
-    let text = program |> List.map (fun d -> Disasm.decoded None 0u 0 d)
-    // GNU as compresses eligible 32-bit instructions under `.option rvc`; switch it per line so
-    // every instruction is assembled at the width we printed.
-    let source =
-        List.zip program text
-        |> List.collect (fun (d, t) ->
-            match d with
-            | Compressed _ -> [ ".option rvc"; t ]
-            | _ -> [ ".option norvc"; t ])
-    let expected = bytesOf program
-    let actual = assemble source
+            let golden = File.ReadAllText(Path.Combine(goldenDir, "fixed-program.dis")).TrimEnd()
+            Expect.equal (String.concat "\n" lines) golden "String.concat \"\\n\" lines"
 
-    if actual <> expected then
-        // Find the first instruction that differs, to name it.
-        let rec first offset (items: (Decoded * string) list) =
-            match items with
-            | [] -> "lengths differ"
-            | (d, t) :: rest ->
-                let b = (Encode.toBytes d).Value
-                if actual.Length < offset + b.Length || actual[offset .. offset + b.Length - 1] <> b then
-                    sprintf "first difference at '%s' (%A)" t d
-                else first (offset + b.Length) rest
+        testCase "GNU as assembles our disassembly of 20000 random instructions back to our encoding" <| fun () ->
+            let program =
+                sampleSeeded 2024UL 20000 (Gen.oneof [ Gen.map Full genInstr; Gen.map Compressed genCInstr ])
+                |> Array.filter assemblable
+                |> List.ofArray
 
-        Assert.Fail(first 0 (List.zip program text))
+            let text = program |> List.map (fun d -> Disasm.decoded None 0u 0 d)
+            // GNU as compresses eligible 32-bit instructions under `.option rvc`; switch it per line so
+            // every instruction is assembled at the width we printed.
+            let source =
+                List.zip program text
+                |> List.collect (fun (d, t) ->
+                    match d with
+                    | Compressed _ -> [ ".option rvc"; t ]
+                    | _ -> [ ".option norvc"; t ])
+            let expected = bytesOf program
+            let actual = assemble source
+
+            if actual <> expected then
+                // Find the first instruction that differs, to name it.
+                let rec first offset (items: (Decoded * string) list) =
+                    match items with
+                    | [] -> "lengths differ"
+                    | (d, t) :: rest ->
+                        let b = (Encode.toBytes d).Value
+                        if actual.Length < offset + b.Length || actual[offset .. offset + b.Length - 1] <> b then
+                            sprintf "first difference at '%s' (%A)" t d
+                        else first (offset + b.Length) rest
+
+                failtest (first 0 (List.zip program text))
+    ]

@@ -4,7 +4,8 @@
 /// Zknh semantics checked against .NET's cryptography library.
 module Thru.Tests.Isa.KnownAnswerTests
 
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Model.Isa
 
 let private minI64 = 0x8000_0000_0000_0000UL
@@ -64,46 +65,6 @@ let private regCases: (RegOp * uint64 * uint64 * uint64) list =
       CLMULR, minI64, 2UL, 2UL // bits [126:63] of 2^64
       CLMULR, 1UL, minI64, 1UL ]
 
-[<Test>]
-let ``register-register corner cases`` () =
-    for op, a, b, expected in regCases do
-        Assert.That(Semantics.regOp op a b, Is.EqualTo expected, sprintf "%A 0x%x 0x%x" op a b)
-
-[<Test>]
-let ``immediate and unary corner cases`` () =
-    Assert.That(Semantics.immOp ADDIW 0x7FFF_FFFFUL 1L, Is.EqualTo 0xFFFF_FFFF_8000_0000UL)
-    Assert.That(Semantics.immOp SLTIU 5UL -1L, Is.EqualTo 1UL) // -1 compares as 2^64-1
-    Assert.That(Semantics.shiftImmOp SRAIW 0x8000_0000UL 0, Is.EqualTo 0xFFFF_FFFF_8000_0000UL)
-    Assert.That(Semantics.shiftImmOp SLLI_UW 0xFFFF_FFFF_FFFF_FFFFUL 4, Is.EqualTo 0xF_FFFF_FFF0UL)
-    Assert.That(Semantics.shiftImmOp RORIW 1UL 1, Is.EqualTo 0xFFFF_FFFF_8000_0000UL)
-    Assert.That(Semantics.unaryOp CLZ 0UL, Is.EqualTo 64UL)
-    Assert.That(Semantics.unaryOp CTZ 0UL, Is.EqualTo 64UL)
-    Assert.That(Semantics.unaryOp CLZW 0xFFFF_FFFF_0000_0000UL, Is.EqualTo 32UL)
-    Assert.That(Semantics.unaryOp CTZW 0UL, Is.EqualTo 32UL)
-    Assert.That(Semantics.unaryOp CPOPW allOnes, Is.EqualTo 32UL)
-    Assert.That(Semantics.unaryOp SEXT_B 0x80UL, Is.EqualTo 0xFFFF_FFFF_FFFF_FF80UL)
-    Assert.That(Semantics.unaryOp SEXT_H 0x7FFFUL, Is.EqualTo 0x7FFFUL)
-    Assert.That(Semantics.unaryOp ZEXT_H allOnes, Is.EqualTo 0xFFFFUL)
-    Assert.That(Semantics.unaryOp ORC_B 0x0100_0000_0080_0001UL, Is.EqualTo 0xFF00_0000_00FF_00FFUL)
-    Assert.That(Semantics.unaryOp REV8 0x0102_0304_0506_0708UL, Is.EqualTo 0x0807_0605_0403_0201UL)
-
-[<Test>]
-let ``Zknh on a known value (expected values computed independently from the FIPS 180-4 definitions)`` () =
-    let x = 0xdead_beef_6a09_e667UL
-
-    let expected =
-        [ SHA256SUM0, 0xffff_ffff_ce20_b47eUL
-          SHA256SUM1, 0x0000_0000_55b6_5510UL
-          SHA256SIG0, 0xffff_ffff_ba0c_f582UL
-          SHA256SIG1, 0xffff_ffff_cfe5_da3cUL
-          SHA512SUM0, 0xa4c8_0c28_d2cd_da30UL
-          SHA512SUM1, 0x97b3_89ee_a7e9_247aUL
-          SHA512SIG0, 0x8935_29b4_84ba_e919UL
-          SHA512SIG1, 0xcadb_ba55_5a3a_f9e6UL ]
-
-    for op, v in expected do
-        Assert.That(Semantics.unaryOp op x, Is.EqualTo v, sprintf "%A" op)
-
 // SHA-256 and SHA-512 written with the model's Zknh operations for Σ0, Σ1, σ0, σ1 (and plain
 // arithmetic for the rest of FIPS 180-4 §6.2, §6.4), so that a digest mismatch exposes a
 // wrong Zknh definition.
@@ -151,14 +112,6 @@ let private sha256 (msg: byte[]) : byte[] =
             h[i] <- h[i] + v[i]
 
     h |> Array.collect (fun x -> [| byte (x >>> 24); byte (x >>> 16); byte (x >>> 8); byte x |])
-
-[<Test>]
-let ``SHA-256 built on the model's Zknh SHA-256 operations matches .NET on 200 messages`` () =
-    let rng = System.Random 7
-
-    for len in [ 0; 3; 55; 56; 63; 64; 65; 119; 120; 1000 ] @ List.init 190 (fun _ -> rng.Next 600) do
-        let msg = Array.init len (fun _ -> byte (rng.Next 256))
-        Assert.That(System.Convert.ToHexString(sha256 msg), Is.EqualTo(System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData msg)), sprintf "length %d" len)
 
 let private k512 =
     // The SHA-512 constants are the first 64 bits of the fractional parts of the cube roots of
@@ -209,10 +162,57 @@ let private sha512 (msg: byte[]) : byte[] =
 
     h |> Array.collect (fun x -> Array.init 8 (fun i -> byte (x >>> (56 - 8 * i))))
 
-[<Test>]
-let ``SHA-512 built on the model's Zknh SHA-512 operations matches .NET on 100 messages`` () =
-    let rng = System.Random 9
+[<Tests>]
+let tests =
+    testList "Isa.KnownAnswerTests" [
+        testCase "register-register corner cases" <| fun () ->
+            for op, a, b, expected in regCases do
+                Expect.equal (Semantics.regOp op a b) expected (sprintf "%A 0x%x 0x%x" op a b)
 
-    for len in [ 0; 3; 111; 112; 127; 128; 129 ] @ List.init 93 (fun _ -> rng.Next 700) do
-        let msg = Array.init len (fun _ -> byte (rng.Next 256))
-        Assert.That(System.Convert.ToHexString(sha512 msg), Is.EqualTo(System.Convert.ToHexString(System.Security.Cryptography.SHA512.HashData msg)), sprintf "length %d" len)
+        testCase "immediate and unary corner cases" <| fun () ->
+            Expect.equal (Semantics.immOp ADDIW 0x7FFF_FFFFUL 1L) 0xFFFF_FFFF_8000_0000UL "Semantics.immOp ADDIW 0x7FFF_FFFFUL 1L"
+            Expect.equal (Semantics.immOp SLTIU 5UL -1L) 1UL "Semantics.immOp SLTIU 5UL -1L" // -1 compares as 2^64-1
+            Expect.equal (Semantics.shiftImmOp SRAIW 0x8000_0000UL 0) 0xFFFF_FFFF_8000_0000UL "Semantics.shiftImmOp SRAIW 0x8000_0000UL 0"
+            Expect.equal (Semantics.shiftImmOp SLLI_UW 0xFFFF_FFFF_FFFF_FFFFUL 4) 0xF_FFFF_FFF0UL "Semantics.shiftImmOp SLLI_UW 0xFFFF_FFFF_FFFF_FFFFUL 4"
+            Expect.equal (Semantics.shiftImmOp RORIW 1UL 1) 0xFFFF_FFFF_8000_0000UL "Semantics.shiftImmOp RORIW 1UL 1"
+            Expect.equal (Semantics.unaryOp CLZ 0UL) 64UL "Semantics.unaryOp CLZ 0UL"
+            Expect.equal (Semantics.unaryOp CTZ 0UL) 64UL "Semantics.unaryOp CTZ 0UL"
+            Expect.equal (Semantics.unaryOp CLZW 0xFFFF_FFFF_0000_0000UL) 32UL "Semantics.unaryOp CLZW 0xFFFF_FFFF_0000_0000UL"
+            Expect.equal (Semantics.unaryOp CTZW 0UL) 32UL "Semantics.unaryOp CTZW 0UL"
+            Expect.equal (Semantics.unaryOp CPOPW allOnes) 32UL "Semantics.unaryOp CPOPW allOnes"
+            Expect.equal (Semantics.unaryOp SEXT_B 0x80UL) 0xFFFF_FFFF_FFFF_FF80UL "Semantics.unaryOp SEXT_B 0x80UL"
+            Expect.equal (Semantics.unaryOp SEXT_H 0x7FFFUL) 0x7FFFUL "Semantics.unaryOp SEXT_H 0x7FFFUL"
+            Expect.equal (Semantics.unaryOp ZEXT_H allOnes) 0xFFFFUL "Semantics.unaryOp ZEXT_H allOnes"
+            Expect.equal (Semantics.unaryOp ORC_B 0x0100_0000_0080_0001UL) 0xFF00_0000_00FF_00FFUL "Semantics.unaryOp ORC_B 0x0100_0000_0080_0001UL"
+            Expect.equal (Semantics.unaryOp REV8 0x0102_0304_0506_0708UL) 0x0807_0605_0403_0201UL "Semantics.unaryOp REV8 0x0102_0304_0506_0708UL"
+
+        testCase "Zknh on a known value (expected values computed independently from the FIPS 180-4 definitions)" <| fun () ->
+            let x = 0xdead_beef_6a09_e667UL
+
+            let expected =
+                [ SHA256SUM0, 0xffff_ffff_ce20_b47eUL
+                  SHA256SUM1, 0x0000_0000_55b6_5510UL
+                  SHA256SIG0, 0xffff_ffff_ba0c_f582UL
+                  SHA256SIG1, 0xffff_ffff_cfe5_da3cUL
+                  SHA512SUM0, 0xa4c8_0c28_d2cd_da30UL
+                  SHA512SUM1, 0x97b3_89ee_a7e9_247aUL
+                  SHA512SIG0, 0x8935_29b4_84ba_e919UL
+                  SHA512SIG1, 0xcadb_ba55_5a3a_f9e6UL ]
+
+            for op, v in expected do
+                Expect.equal (Semantics.unaryOp op x) v (sprintf "%A" op)
+
+        testCase "SHA-256 built on the model's Zknh SHA-256 operations matches .NET on 200 messages" <| fun () ->
+            let rng = System.Random 7
+
+            for len in [ 0; 3; 55; 56; 63; 64; 65; 119; 120; 1000 ] @ List.init 190 (fun _ -> rng.Next 600) do
+                let msg = Array.init len (fun _ -> byte (rng.Next 256))
+                Expect.equal (System.Convert.ToHexString(sha256 msg)) (System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData msg)) (sprintf "length %d" len)
+
+        testCase "SHA-512 built on the model's Zknh SHA-512 operations matches .NET on 100 messages" <| fun () ->
+            let rng = System.Random 9
+
+            for len in [ 0; 3; 111; 112; 127; 128; 129 ] @ List.init 93 (fun _ -> rng.Next 700) do
+                let msg = Array.init len (fun _ -> byte (rng.Next 256))
+                Expect.equal (System.Convert.ToHexString(sha512 msg)) (System.Convert.ToHexString(System.Security.Cryptography.SHA512.HashData msg)) (sprintf "length %d" len)
+    ]

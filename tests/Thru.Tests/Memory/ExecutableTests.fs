@@ -2,7 +2,8 @@
 /// address space (loads, stores and fetches through Space.port).
 module Thru.Tests.Memory.ExecutableTests
 
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Isa
 open Thru.Model.Memory
@@ -15,52 +16,8 @@ let private trailer = Array.zeroCreate<byte> 8
 
 let private expectError (expected: Executable.ExecutableError) (image: byte[]) =
     match Executable.parse image with
-    | Error e -> Assert.That(e, Is.EqualTo expected, Executable.describe e)
-    | Ok _ -> Assert.Fail(sprintf "accepted a malformed executable, expected %A" expected)
-
-[<Test>]
-let ``malformed executables are refused with a specific error`` () =
-    expectError (Executable.TooShort 15) (Array.zeroCreate 15 |> Array.mapi (fun i b -> if i = 0 then 1uy else b))
-    expectError (Executable.TooShort 0) [||]
-    let huge = Array.concat [ header; Array.zeroCreate (16 * 1024 * 1024 - 8); trailer ]
-    expectError (Executable.TooLarge huge.Length) huge
-    expectError Executable.ElfFile (Array.concat [ [| 0x7Fuy; byte 'E'; byte 'L'; byte 'F' |]; Array.zeroCreate 60 ])
-    expectError (Executable.UnsupportedVersion 2uy) (Array.concat [ [| 2uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |]; trailer ])
-    expectError (Executable.UnsupportedVersion 0uy) (Array.zeroCreate 24)
-    // Decision D-RESERVED: reserved bytes are checked only under the profile switch.
-    let reserved = Array.concat [ [| 1uy; 0uy; 0uy; 0uy; 0uy; 0x42uy; 0uy; 0uy |]; trailer ]
-    Assert.That(Executable.parse reserved |> Result.isOk, "the default profile ignores reserved bytes")
-    Assert.That(Executable.parseWith { Decisions.Profile.defaults with ReservedMustBeZero = true } reserved, Is.EqualTo(Error(Executable.ReservedByteNotZero(5, 0x42uy)): Result<Executable.Executable, Executable.ExecutableError>))
-    expectError (Executable.TrailerNotZero(17, 0x95uy)) (Array.concat [ header; [| 0x95uy; 0uy |]; [| 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |] |> Array.mapi (fun i b -> if i = 7 then 0x95uy else b) ])
-
-[<Test>]
-let ``the spec's minimal example is valid, and so is an empty program`` () =
-    let example = Array.concat [ header; [| 0x95uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |]; trailer ]
-    Assert.That(Executable.parse example |> Result.isOk)
-    Assert.That(Executable.parse (Array.append header trailer) |> Result.isOk)
-    let exe = (Executable.parse example |> Result.toOption).Value
-    Assert.That(exe.Segment.Length, Is.EqualTo 16, "the program segment is the image after the header, trailer included")
-
-[<Test>]
-let ``the older 4-byte trailer is a profile away`` () =
-    let image = Array.concat [ header; [| 0x13uy; 0uy; 0uy; 0uy |]; [| 0uy; 0uy; 0uy; 0uy |] ]
-    Assert.That(Executable.parseWith { Decisions.Profile.defaults with TrailerSize = 4 } image |> Result.isOk)
-    Assert.That(Executable.parseWith Decisions.Profile.defaults image |> Result.isError)
-
-[<Test>]
-let ``the uploader's 20-byte minimum image is a profile away`` () =
-    // Decision D-IMAGE-MIN: the format page allows header + trailer (16 bytes); Thru's uploader wants 4 bytes of code.
-    let empty = Array.append header trailer
-    let uploader = { Decisions.Profile.defaults with MinCodeBytes = 4 }
-    Assert.That(Executable.parse empty |> Result.isOk)
-    Assert.That(Executable.parseWith uploader empty, Is.EqualTo(Error(Executable.TooShort 16): Result<Executable.Executable, Executable.ExecutableError>))
-    Assert.That(Executable.parseWith uploader (Array.concat [ header; [| 0x13uy; 0uy; 0uy; 0uy |]; trailer ]) |> Result.isOk)
-
-[<Test>]
-let ``error messages name what is wrong`` () =
-    Assert.That(Executable.describe (Executable.UnsupportedVersion 7uy), Does.Contain "0x07")
-    Assert.That(Executable.describe (Executable.TrailerNotZero(30, 1uy)), Does.Contain "offset 30")
-    Assert.That(Executable.describe Executable.ElfFile, Does.Contain "objcopy")
+    | Error e -> Expect.equal e expected (Executable.describe e)
+    | Ok _ -> failtest (sprintf "accepted a malformed executable, expected %A" expected)
 
 // ---------------------------------------------------------------------------------------
 // The ISA over the Thru address space.
@@ -85,74 +42,115 @@ let private spaceFor (code: Decoded list) =
     let stack, pool = (Anonymous.resize 1 4096L s.Stack s.Pool |> Result.toOption).Value
     { s with Stack = stack; Pool = pool }
 
-[<Test>]
-let ``a program at entry: pc in the program segment, a0/a1 the instruction data, a stack write and read, a metadata load`` () =
-    // Build sp = 0x0500_0100_0000 (one past the stack top) with lui/slli, push, pop.
-    let code =
-        [ Full(Load(LBU, 5, 10, 0L)) //                       t0 = instr_data[0]
-          Full(OpImm(ADDI, 2, 0, 0x50L)) //                   sp = 0x50
-          Full(ShiftImm(SLLI, 2, 2, 36)) //                   sp = 0x0500_0000_0000
-          Full(LUI(6, 0x1000u)) //                            t1 = 0x0100_0000
-          Full(Op(ADD, 2, 2, 6)) //                           sp = 0x0500_0100_0000
-          Full(Store(SD, 2, 5, -8L)) //                       push t0
-          Full(Load(LD, 28, 2, -8L)) //                       t3 = pop
-          Full(AUIPC(7, 0u)) //                               t2 = this pc
-          Full(OpImm(ADDI, 29, 0, 0x2L)) //                   t4 = 2
-          Full(ShiftImm(SLLI, 29, 29, 40)) //                 t4 = 0x0200_0000_0000 (account 0 metadata)
-          Full(Load(LBU, 30, 29, 46L)) //                     t5 = low byte of balance
-          Full ECALL ]
+[<Tests>]
+let tests =
+    testList "Memory.ExecutableTests" [
+        testCase "malformed executables are refused with a specific error" <| fun () ->
+            expectError (Executable.TooShort 15) (Array.zeroCreate 15 |> Array.mapi (fun i b -> if i = 0 then 1uy else b))
+            expectError (Executable.TooShort 0) [||]
+            let huge = Array.concat [ header; Array.zeroCreate (16 * 1024 * 1024 - 8); trailer ]
+            expectError (Executable.TooLarge huge.Length) huge
+            expectError Executable.ElfFile (Array.concat [ [| 0x7Fuy; byte 'E'; byte 'L'; byte 'F' |]; Array.zeroCreate 60 ])
+            expectError (Executable.UnsupportedVersion 2uy) (Array.concat [ [| 2uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |]; trailer ])
+            expectError (Executable.UnsupportedVersion 0uy) (Array.zeroCreate 24)
+            // Decision D-RESERVED: reserved bytes are checked only under the profile switch.
+            let reserved = Array.concat [ [| 1uy; 0uy; 0uy; 0uy; 0uy; 0x42uy; 0uy; 0uy |]; trailer ]
+            Expect.isTrue (Executable.parse reserved |> Result.isOk) "the default profile ignores reserved bytes"
+            Expect.equal (Executable.parseWith { Decisions.Profile.defaults with ReservedMustBeZero = true } reserved) (Error(Executable.ReservedByteNotZero(5, 0x42uy))) "ReservedMustBeZero refuses it"
+            expectError (Executable.TrailerNotZero(17, 0x95uy)) (Array.concat [ header; [| 0x95uy; 0uy |]; [| 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |] |> Array.mapi (fun i b -> if i = 7 then 0x95uy else b) ])
 
-    let s = spaceFor code
-    let instrData = Address.txnDataBase + 112UL + 32UL
-    let hart, _, trap = runThru (Executable.entryHart instrData 20UL) s 0
-    let x r = Registers.get hart.Regs r
-    Assert.That(trap, Is.EqualTo None)
-    Assert.That(hart.Pc, Is.EqualTo(Address.programBase + 44UL), "stopped at the ecall")
-    Assert.That(x 5, Is.EqualTo(uint64 (112 + 32)), "txn byte at the instruction data offset")
-    Assert.That(x 28, Is.EqualTo(x 5), "stack round trip")
-    Assert.That(x 7, Is.EqualTo(Address.programBase + 28UL), "auipc sees the program segment address")
-    Assert.That(x 30, Is.EqualTo(12345UL &&& 0xFFUL), "balance from the metadata view")
-    Assert.That(x 11, Is.EqualTo 20UL)
+        testCase "the spec's minimal example is valid, and so is an empty program" <| fun () ->
+            let example = Array.concat [ header; [| 0x95uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy; 0uy |]; trailer ]
+            Expect.isTrue (Executable.parse example |> Result.isOk) "Executable.parse example |> Result.isOk"
+            Expect.isTrue (Executable.parse (Array.append header trailer) |> Result.isOk) "Executable.parse (Array.append header trailer) |> Result.isOk"
+            let exe = (Executable.parse example |> Result.toOption).Value
+            Expect.equal exe.Segment.Length 16 "the program segment is the image after the header, trailer included"
 
-[<Test>]
-let ``running off the end of the code meets the trailer and stops with an illegal instruction`` () =
-    let s = spaceFor [ Full(OpImm(ADDI, 5, 0, 1L)) ]
-    let hart, _, trap = runThru (Executable.entryHart 0UL 0UL) s 0
-    Assert.That(hart.Pc, Is.EqualTo(Address.programBase + 4UL))
-    Assert.That(trap, Is.EqualTo(Some(IllegalInstruction(0u, ZeroParcel))))
+        testCase "the older 4-byte trailer is a profile away" <| fun () ->
+            let image = Array.concat [ header; [| 0x13uy; 0uy; 0uy; 0uy |]; [| 0uy; 0uy; 0uy; 0uy |] ]
+            Expect.isTrue (Executable.parseWith { Decisions.Profile.defaults with TrailerSize = 4 } image |> Result.isOk) "a 4-byte trailer under TrailerSize = 4"
+            Expect.isTrue (Executable.parseWith Decisions.Profile.defaults image |> Result.isError) "refused under the default 8-byte trailer"
 
-[<Test>]
-let ``a store to the transaction data faults with a write access violation at its address`` () =
-    let s = spaceFor [ Full(LUI(5, 0x1000u)); Full(Store(SB, 5, 0, 0L)) ]
-    let hart, _, trap = runThru (Executable.entryHart 0UL 0UL) s 0
-    Assert.That(hart.Pc, Is.EqualTo(Address.programBase + 4UL))
-    Assert.That(trap, Is.EqualTo(Some(MemoryFault(AccessFault.make PermissionDenied 0x100_0000UL 1 Write))))
+        testCase "the uploader's 20-byte minimum image is a profile away" <| fun () ->
+            // Decision D-IMAGE-MIN: the format page allows header + trailer (16 bytes); Thru's uploader wants 4 bytes of code.
+            let empty = Array.append header trailer
+            let uploader = { Decisions.Profile.defaults with MinCodeBytes = 4 }
+            Expect.isTrue (Executable.parse empty |> Result.isOk) "16 bytes under the default profile"
+            Expect.equal (Executable.parseWith uploader empty) (Error(Executable.TooShort 16)) "16 bytes under MinCodeBytes = 4"
+            Expect.isTrue (Executable.parseWith uploader (Array.concat [ header; [| 0x13uy; 0uy; 0uy; 0uy |]; trailer ]) |> Result.isOk) "20 bytes under MinCodeBytes = 4"
 
-[<Test>]
-let ``the shadow stack and metadata layouts are byte-exact`` () =
-    let frame: Layout.Frame = { ProgramAccIdx = 0x0102us; StackPages = 3us; HeapPages = 4us; SavedRegs = Array.init 32 uint64 }
-    let shadow: Layout.ShadowStack = { CallDepth = 2; MaxCallDepth = 5; TotalStackPages = 6; TotalHeapPages = 7; Frames = [ frame; frame ] }
-    let b = Layout.shadowStackBytes shadow
-    Assert.That(b.Length, Is.EqualTo 4496)
-    Assert.That(Bits.readLE b 0 2, Is.EqualTo 2UL, "call_depth")
-    Assert.That(Bits.readLE b 2 2, Is.EqualTo 6UL, "current_total_stack_pages")
-    Assert.That(Bits.readLE b 4 2, Is.EqualTo 7UL, "current_total_heap_pages")
-    Assert.That(Bits.readLE b 6 2, Is.EqualTo 5UL, "max_call_depth")
-    Assert.That(b[8 .. 8 + 263] |> Array.forall ((=) 0uy), "the sentinel frame is zero")
-    let f2 = 8 + 264 * 2
-    Assert.That(Bits.readLE b f2 2, Is.EqualTo 0x0102UL, "frame 2 program_acc_idx")
-    Assert.That(Bits.readLE b (f2 + 4) 2, Is.EqualTo 4UL, "heap_pages")
-    Assert.That(Bits.readLE b (f2 + 8 + 13 * 8) 8, Is.EqualTo 13UL, "saved a3 = saved_regs[13]")
-    Assert.That(b[8 + 264 * 3 ..] |> Array.forall ((=) 0uy), "frames above the depth are zero")
-    let meta = { AccountMeta.create (key 3) with Flags = 0x21uy; DataSize = 0x01020304u; Seq = 9UL; Balance = 0x1122334455667788UL; Nonce = 42UL }
-    let v = Layout.metaView meta
-    Assert.That(v.Length, Is.EqualTo 62)
-    Assert.That((v[0] = 1uy && v[1] = 0x21uy), Is.True, "version and flags")
-    Assert.That(Bits.readLE v 2 4, Is.EqualTo 0x01020304UL)
-    Assert.That(Bits.readLE v 6 8, Is.EqualTo 9UL)
-    Assert.That((v[14..45] = (key 3).Bytes), Is.True, "owner")
-    Assert.That(Bits.readLE v 46 8, Is.EqualTo 0x1122334455667788UL)
-    Assert.That(Bits.readLE v 54 8, Is.EqualTo 42UL)
-    Assert.That(Layout.metaOfView v, Is.EqualTo meta)
-    let r = Layout.metaRecord meta
-    Assert.That((r.Length = 64 && r[0] = 0xA3uy && r[1] = 0xC7uy), Is.True, "the runtime record is 64 bytes, magic 0xC7A3 first")
+        testCase "error messages name what is wrong" <| fun () ->
+            Expect.stringContains (Executable.describe (Executable.UnsupportedVersion 7uy)) "0x07" "Executable.describe (Executable.UnsupportedVersion 7uy)"
+            Expect.stringContains (Executable.describe (Executable.TrailerNotZero(30, 1uy))) "offset 30" "Executable.describe (Executable.TrailerNotZero(30, 1uy))"
+            Expect.stringContains (Executable.describe Executable.ElfFile) "objcopy" "Executable.describe Executable.ElfFile"
+
+        // ---------------------------------------------------------------- The ISA over the Thru address space
+
+        testCase "a program at entry: pc in the program segment, a0/a1 the instruction data, a stack write and read, a metadata load" <| fun () ->
+            // Build sp = 0x0500_0100_0000 (one past the stack top) with lui/slli, push, pop.
+            let code =
+                [ Full(Load(LBU, 5, 10, 0L)) //                       t0 = instr_data[0]
+                  Full(OpImm(ADDI, 2, 0, 0x50L)) //                   sp = 0x50
+                  Full(ShiftImm(SLLI, 2, 2, 36)) //                   sp = 0x0500_0000_0000
+                  Full(LUI(6, 0x1000u)) //                            t1 = 0x0100_0000
+                  Full(Op(ADD, 2, 2, 6)) //                           sp = 0x0500_0100_0000
+                  Full(Store(SD, 2, 5, -8L)) //                       push t0
+                  Full(Load(LD, 28, 2, -8L)) //                       t3 = pop
+                  Full(AUIPC(7, 0u)) //                               t2 = this pc
+                  Full(OpImm(ADDI, 29, 0, 0x2L)) //                   t4 = 2
+                  Full(ShiftImm(SLLI, 29, 29, 40)) //                 t4 = 0x0200_0000_0000 (account 0 metadata)
+                  Full(Load(LBU, 30, 29, 46L)) //                     t5 = low byte of balance
+                  Full ECALL ]
+
+            let s = spaceFor code
+            let instrData = Address.txnDataBase + 112UL + 32UL
+            let hart, _, trap = runThru (Executable.entryHart instrData 20UL) s 0
+            let x r = Registers.get hart.Regs r
+            Expect.equal trap None "trap"
+            Expect.equal hart.Pc (Address.programBase + 44UL) "stopped at the ecall"
+            Expect.equal (x 5) (uint64 (112 + 32)) "txn byte at the instruction data offset"
+            Expect.equal (x 28) (x 5) "stack round trip"
+            Expect.equal (x 7) (Address.programBase + 28UL) "auipc sees the program segment address"
+            Expect.equal (x 30) (12345UL &&& 0xFFUL) "balance from the metadata view"
+            Expect.equal (x 11) 20UL "x 11"
+
+        testCase "running off the end of the code meets the trailer and stops with an illegal instruction" <| fun () ->
+            let s = spaceFor [ Full(OpImm(ADDI, 5, 0, 1L)) ]
+            let hart, _, trap = runThru (Executable.entryHart 0UL 0UL) s 0
+            Expect.equal hart.Pc (Address.programBase + 4UL) "hart.Pc"
+            Expect.equal trap (Some(IllegalInstruction(0u, ZeroParcel))) "trap"
+
+        testCase "a store to the transaction data faults with a write access violation at its address" <| fun () ->
+            let s = spaceFor [ Full(LUI(5, 0x1000u)); Full(Store(SB, 5, 0, 0L)) ]
+            let hart, _, trap = runThru (Executable.entryHart 0UL 0UL) s 0
+            Expect.equal hart.Pc (Address.programBase + 4UL) "hart.Pc"
+            Expect.equal trap (Some(MemoryFault(AccessFault.make PermissionDenied 0x100_0000UL 1 Write))) "trap"
+
+        testCase "the shadow stack and metadata layouts are byte-exact" <| fun () ->
+            let frame: Layout.Frame = { ProgramAccIdx = 0x0102us; StackPages = 3us; HeapPages = 4us; SavedRegs = Array.init 32 uint64 }
+            let shadow: Layout.ShadowStack = { CallDepth = 2; MaxCallDepth = 5; TotalStackPages = 6; TotalHeapPages = 7; Frames = [ frame; frame ] }
+            let b = Layout.shadowStackBytes shadow
+            Expect.equal b.Length 4496 "b.Length"
+            Expect.equal (Bits.readLE b 0 2) 2UL "call_depth"
+            Expect.equal (Bits.readLE b 2 2) 6UL "current_total_stack_pages"
+            Expect.equal (Bits.readLE b 4 2) 7UL "current_total_heap_pages"
+            Expect.equal (Bits.readLE b 6 2) 5UL "max_call_depth"
+            Expect.isTrue (b[8 .. 8 + 263] |> Array.forall ((=) 0uy)) "the sentinel frame is zero"
+            let f2 = 8 + 264 * 2
+            Expect.equal (Bits.readLE b f2 2) 0x0102UL "frame 2 program_acc_idx"
+            Expect.equal (Bits.readLE b (f2 + 4) 2) 4UL "heap_pages"
+            Expect.equal (Bits.readLE b (f2 + 8 + 13 * 8) 8) 13UL "saved a3 = saved_regs[13]"
+            Expect.isTrue (b[8 + 264 * 3 ..] |> Array.forall ((=) 0uy)) "frames above the depth are zero"
+            let meta = { AccountMeta.create (key 3) with Flags = 0x21uy; DataSize = 0x01020304u; Seq = 9UL; Balance = 0x1122334455667788UL; Nonce = 42UL }
+            let v = Layout.metaView meta
+            Expect.equal v.Length 62 "v.Length"
+            Expect.isTrue (v[0] = 1uy && v[1] = 0x21uy) "version and flags"
+            Expect.equal (Bits.readLE v 2 4) 0x01020304UL "Bits.readLE v 2 4"
+            Expect.equal (Bits.readLE v 6 8) 9UL "Bits.readLE v 6 8"
+            Expect.isTrue (v[14..45] = (key 3).Bytes) "owner"
+            Expect.equal (Bits.readLE v 46 8) 0x1122334455667788UL "Bits.readLE v 46 8"
+            Expect.equal (Bits.readLE v 54 8) 42UL "Bits.readLE v 54 8"
+            Expect.equal (Layout.metaOfView v) meta "Layout.metaOfView v"
+            let r = Layout.metaRecord meta
+            Expect.isTrue (r.Length = 64 && r[0] = 0xA3uy && r[1] = 0xC7uy) "the runtime record is 64 bytes, magic 0xC7A3 first"
+    ]

@@ -3,10 +3,10 @@
 /// from edge-biased registers; qemu reports x1..x30 (x31 is its harness pointer, so cases never
 /// touch x31). Encodings next to the B and Zknh ones that are illegal on RV64 must make both
 /// the model (illegal-instruction) and qemu (SIGILL) refuse them.
-[<NUnit.Framework.Order(2)>]
 module Thru.Tests.Oracle.QemuOracleTests
 
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck.FSharp
 open Thru.Model
 open Thru.Model.Isa
@@ -76,68 +76,70 @@ let private modelRun (regs: uint64[]) (code: byte[]) =
     let mem = (Raw.load image 0x8000_0000UL |> Result.toOption).Value
     Raw.runFrom Decisions.Profile.defaults 100L { Pc = 0x8000_0000UL; Regs = Registers.ofArray regs } mem
 
-[<Test>]
-let ``the model agrees with qemu-user on 12000 straight-line B, Zbc and Zknh cases`` () =
-    let cases = sampleSeeded (testSeed 20261120UL) 12000 genCase
-    let bytesOf (code: Decoded list) = code |> List.collect (fun d -> List.ofArray (Encode.toBytes d).Value) |> Array.ofList
-    let outcomes = QemuOracle().Run([ for regs, code in cases -> QemuCase(regs, bytesOf code) ] |> ResizeArray)
-    let failures = ResizeArray<string>()
-
-    for (regs, code), outcome in Seq.zip cases outcomes do
-        let model = modelRun regs (bytesOf code)
-
-        match outcome with
-        | :? QemuOutcome.Completed as c when model.Stop = Raw.StoppedAtEcall ->
-            let got = Registers.toArray model.Hart.Regs
-            let bad = [ 1..30 ] |> List.filter (fun r -> got[r] <> c.Regs[r])
-
-            if bad.IsEmpty then
-                code |> List.iter (Coverage.record "qemu")
-            else
-                failures.Add(sprintf "%A: registers %A differ (model %A, qemu %A)" code bad (bad |> List.map (fun r -> got[r])) (bad |> List.map (fun r -> c.Regs[r])))
-        | other -> failures.Add(sprintf "%A: model stopped with %A, qemu %A" code model.Stop other)
-
-    Assert.That(failures, Is.Empty, String.concat "\n" (Seq.truncate 10 failures))
-
-[<Test>]
-let ``ctzw agrees with qemu-user, whose one known bug is pinned`` () =
-    let cases =
-        sampleSeeded (testSeed 5UL) 2000 (Gen.zip (Gen.choose (1, 30)) edgeValue)
-        |> Array.map (fun (rs1, v) -> rs1, v, Full(Unary(CTZW, 5, rs1)))
-
-    let regsFor rs1 v = Array.init 32 (fun i -> if i = rs1 then v else 0UL)
-    let outcomes = QemuOracle().Run([ for rs1, v, d in cases -> QemuCase(regsFor rs1 v, (Encode.toBytes d).Value) ] |> ResizeArray)
-
-    for (rs1, v, d), outcome in Seq.zip cases outcomes do
-        let model = Registers.toArray (modelRun (regsFor rs1 v) (Encode.toBytes d).Value).Hart.Regs
-        let qemu = (outcome :?> QemuOutcome.Completed).Regs
-
-        if uint32 v <> 0u then
-            let regs (a: uint64[]) = a[1..30] |> Array.map (sprintf "%x") |> String.concat " "
-            Assert.That(regs model, Is.EqualTo(regs qemu), sprintf "ctzw of 0x%x" v)
-            Coverage.record "qemu" d
-        else
-            // The QEMU 7.2 bug: the trailing-zero count of all 64 bits (32 when the register is 0).
-            // The model follows the manual (32); the known-answer tests pin that value.
-            let qemuBug = if v = 0UL then 32UL else uint64 (System.Numerics.BitOperations.TrailingZeroCount v)
-            Assert.That(qemu[5], Is.EqualTo qemuBug, sprintf "qemu ctzw of 0x%x" v)
-            Assert.That(model[5], Is.EqualTo 32UL)
-
 /// Encodings illegal on RV64 next to B and Zknh ones: RV32-only Zknh (sha512sum0r, sha512sig0h),
 /// RV32 zext.h/rev8 encodings, Zbkb (brev8), unallocated Zbb/Zknh immediates, W shifts with shamt[5]=1.
 let private illegalNeighbours =
     [ 0x50C58533u; 0x5CC58533u; 0x08054533u; 0x69855513u; 0x68755513u; 0x60351513u; 0x10851513u
       0x0205951Bu; 0x6205D51Bu; 0x4205D51Bu ]
 
-[<Test>]
-let ``encodings next to B and Zknh that RV64 does not define are refused by the model and by qemu`` () =
-    let cases = illegalNeighbours |> List.map (fun w -> QemuCase(Array.zeroCreate 32, System.BitConverter.GetBytes w))
-    let outcomes = QemuOracle().Run(ResizeArray cases)
+[<Tests>]
+let tests =
+    testList "Oracle.QemuOracleTests" [
+        testCase "the model agrees with qemu-user on 12000 straight-line B, Zbc and Zknh cases" <| fun () ->
+            let cases = sampleSeeded (testSeed 20261120UL) 12000 genCase
+            let bytesOf (code: Decoded list) = code |> List.collect (fun d -> List.ofArray (Encode.toBytes d).Value) |> Array.ofList
+            let outcomes = QemuOracle().Run([ for regs, code in cases -> QemuCase(regs, bytesOf code) ] |> ResizeArray)
+            let failures = ResizeArray<string>()
 
-    for w, outcome in List.zip illegalNeighbours (List.ofSeq outcomes) do
-        let model = modelRun (Array.zeroCreate 32) (System.BitConverter.GetBytes w)
+            for (regs, code), outcome in Seq.zip cases outcomes do
+                let model = modelRun regs (bytesOf code)
 
-        match model.Stop, outcome with
-        | Raw.StoppedByFault(IllegalInstruction _), (:? QemuOutcome.Killed as k) when k.Signal = 4 ->
-            Coverage.record "qemu" (Decode.decode32 w)
-        | m, q -> Assert.Fail(sprintf "0x%08x: model %A, qemu %A" w m q)
+                match outcome with
+                | :? QemuOutcome.Completed as c when model.Stop = Raw.StoppedAtEcall ->
+                    let got = Registers.toArray model.Hart.Regs
+                    let bad = [ 1..30 ] |> List.filter (fun r -> got[r] <> c.Regs[r])
+
+                    if bad.IsEmpty then
+                        code |> List.iter (Coverage.record "qemu")
+                    else
+                        failures.Add(sprintf "%A: registers %A differ (model %A, qemu %A)" code bad (bad |> List.map (fun r -> got[r])) (bad |> List.map (fun r -> c.Regs[r])))
+                | other -> failures.Add(sprintf "%A: model stopped with %A, qemu %A" code model.Stop other)
+
+            expectEmpty failures (String.concat "\n" (Seq.truncate 10 failures))
+
+        testCase "ctzw agrees with qemu-user, whose one known bug is pinned" <| fun () ->
+            let cases =
+                sampleSeeded (testSeed 5UL) 2000 (Gen.zip (Gen.choose (1, 30)) edgeValue)
+                |> Array.map (fun (rs1, v) -> rs1, v, Full(Unary(CTZW, 5, rs1)))
+
+            let regsFor rs1 v = Array.init 32 (fun i -> if i = rs1 then v else 0UL)
+            let outcomes = QemuOracle().Run([ for rs1, v, d in cases -> QemuCase(regsFor rs1 v, (Encode.toBytes d).Value) ] |> ResizeArray)
+
+            for (rs1, v, d), outcome in Seq.zip cases outcomes do
+                let model = Registers.toArray (modelRun (regsFor rs1 v) (Encode.toBytes d).Value).Hart.Regs
+                let qemu = (outcome :?> QemuOutcome.Completed).Regs
+
+                if uint32 v <> 0u then
+                    let regs (a: uint64[]) = a[1..30] |> Array.map (sprintf "%x") |> String.concat " "
+                    Expect.equal (regs model) (regs qemu) (sprintf "ctzw of 0x%x" v)
+                    Coverage.record "qemu" d
+                else
+                    // The QEMU 7.2 bug: the trailing-zero count of all 64 bits (32 when the register is 0).
+                    // The model follows the manual (32); the known-answer tests pin that value.
+                    let qemuBug = if v = 0UL then 32UL else uint64 (System.Numerics.BitOperations.TrailingZeroCount v)
+                    Expect.equal qemu[5] qemuBug (sprintf "qemu ctzw of 0x%x" v)
+                    Expect.equal model[5] 32UL "model[5]"
+
+        testCase "encodings next to B and Zknh that RV64 does not define are refused by the model and by qemu" <| fun () ->
+            let cases = illegalNeighbours |> List.map (fun w -> QemuCase(Array.zeroCreate 32, System.BitConverter.GetBytes w))
+            let outcomes = QemuOracle().Run(ResizeArray cases)
+
+            for w, outcome in List.zip illegalNeighbours (List.ofSeq outcomes) do
+                let model = modelRun (Array.zeroCreate 32) (System.BitConverter.GetBytes w)
+
+                match model.Stop, outcome with
+                | Raw.StoppedByFault(IllegalInstruction _), (:? QemuOutcome.Killed as k) when k.Signal = 4 ->
+                    Coverage.record "qemu" (Decode.decode32 w)
+                | m, q -> failtest (sprintf "0x%08x: model %A, qemu %A" w m q)
+    ]
+    |> testSequencedGroup "qemu"

@@ -2,10 +2,10 @@
 /// (ecall, ebreak, limit, fault kind), the retired-instruction count and the data memory must
 /// agree. Unicorn runs through interop's UnicornRaw, which imposes ThruVM's alignment rule and
 /// reports exact stop states (the differences it normalises are listed on that class).
-[<NUnit.Framework.Order(1)>]
 module Thru.Tests.Oracle.UnicornOracleTests
 
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck
 open FsCheck.FSharp
 open Thru.Model
@@ -67,15 +67,19 @@ let compare (p: RawProgram) =
 
     model, differences
 
-[<Test>]
-let ``the model agrees with Unicorn on 2500 random RV64IMC programs`` () =
-    let programs = Thru.Tests.Generators.sampleSeeded (Thru.Tests.Generators.testSeed 1UL) 2500 (genProgram Rv64imcOnly baseAddress)
+[<Tests>]
+let tests =
+    testList "Oracle.UnicornOracleTests" [
+        testCase "the model agrees with Unicorn on 2500 random RV64IMC programs" <| fun () ->
+            let programs = Thru.Tests.Generators.sampleSeeded (Thru.Tests.Generators.testSeed 1UL) 2500 (genProgram Rv64imcOnly baseAddress)
 
-    let failures =
-        programs
-        |> Array.choose (fun p ->
-            match compare p with
-            | _, [] -> None
-            | model, ds -> Some(sprintf "%s\n(saved as %s)\n--- model vs unicorn:\n%s" (string p) (saveCounterexample "unicorn" p model) (String.concat "\n" ds)))
+            let failures =
+                programs
+                |> Array.choose (fun p ->
+                    match compare p with
+                    | _, [] -> None
+                    | model, ds -> Some(sprintf "%s\n(saved as %s)\n--- model vs unicorn:\n%s" (string p) (saveCounterexample "unicorn" p model) (String.concat "\n" ds)))
 
-    Assert.That(failures, Is.Empty, sprintf "%d of %d programs differ; first:\n%s" failures.Length programs.Length (Array.tryHead failures |> Option.defaultValue ""))
+            expectEmpty failures (sprintf "%d of %d programs differ; first:\n%s" failures.Length programs.Length (Array.tryHead failures |> Option.defaultValue ""))
+    ]
+    |> testSequencedGroup "unicorn"

@@ -22,7 +22,8 @@ open System
 open System.Reflection
 open System.Runtime.InteropServices
 open Microsoft.FSharp.NativeInterop
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck.FSharp
 open Thru.Model
 open Thru.Model.Isa
@@ -319,38 +320,6 @@ let private probeMachine (mode: Mode) (term: Term) (seed: int) (count: int) =
     if not (space.Intact()) then failures.Add(sprintf "%s: host memory outside the accesses changed" mode.Name)
     List.ofSeq (Seq.truncate 10 failures), hits, m.CompiledInstructions
 
-[<Test>]
-let ``T5's hit test is the engine's: 120,000 loads and stores on a real Machine, interpreter and compiled tier`` () =
-    let seed = int (Thru.Tests.Generators.testSeed 5UL)
-    let perMode = 40_000
-    let sw = Diagnostics.Stopwatch.StartNew()
-
-    let results =
-        modes |> List.mapi (fun i mode -> mode, probeMachine mode (hitTerm mode.Tier) (seed + i) perMode)
-
-    for mode, (_, hits, compiled) in results do
-        printfn "%s: %d probes, %d hits, %d guest instructions compiled" mode.Name perMode hits compiled
-
-    printfn "fast path vs the term: %d probes in %.1f s" (perMode * modes.Length) sw.Elapsed.TotalSeconds
-    let failures = results |> List.collect (fun (_, (f, _, _)) -> f)
-    Assert.That(failures, Is.Empty, String.Join("\n", failures))
-
-    for mode, (_, hits, compiled) in results do
-        // Hits and misses both, many times; the compiled tier really ran compiled code.
-        Assert.That(hits, Is.GreaterThan(perMode / 10), mode.Name)
-        Assert.That(hits, Is.LessThan(perMode - perMode / 10), mode.Name)
-        if mode.Tier = FastPath.CompiledTier then Assert.That(compiled, Is.GreaterThan 0, mode.Name)
-
-[<Test>]
-let ``the machine comparison notices a hit test without the alignment bits`` () =
-    // The same comparison with a broken term (mask ~0xFFF for every size) must fail: the probes
-    // reach the cases where the alignment bits decide.
-    let broken = (probeAccess.Addr &&& u64 ~~~0xFFFUL) =. tagVar
-
-    for i, mode in List.indexed modes do
-        let failures, _, _ = probeMachine mode broken (17 + i) 4000
-        Assert.That(failures, Is.Not.Empty, mode.Name)
-
 // ---------------------------------------------------------------------------------------
 // The page-fill condition against the real ThruSpace.Resolve.
 // ---------------------------------------------------------------------------------------
@@ -534,83 +503,12 @@ let private resolveOn (space: AddressSpace) (addr: uint64) (size: int) (kind: Ac
     let fault = space.Resolve(addr, size, (if kind = Write then EAccess.Write else EAccess.Read), &host, &cacheable)
     fault, NativePtr.toNativeInt host, cacheable
 
-[<Test>]
-let ``T5's page-fill condition is the engine's: ThruSpace.Resolve on 100,000 loads and stores`` () =
-    let seed = Thru.Tests.Generators.testSeed 11UL
-    let spaces = Thru.Tests.Generators.sampleSeeded seed 2500 (Gen.zip genEngineSpace (Gen.choose (0, Int32.MaxValue)))
-    let failures = ResizeArray<string>()
-    let fail (s: string) = if failures.Count < 10 then failures.Add s
-    let mutable accesses = 0
-    let mutable accepted = 0
-    let mutable readTags = 0
-    let mutable writeTags = 0
-    let mutable linear = 0
-    let tagged = Collections.Generic.HashSet<string>()
-
-    for s0, accessSeed in spaces do
-        use space = thruSpaceOf s0
-        let mutable s = s0
-        let r = Random accessSeed
-
-        for addr, size, kind in Thru.Tests.Generators.sampleSeeded (uint64 accessSeed) 40 (genEngineAccess s0) do
-            accesses <- accesses + 1
-            let model = Space.resolve s addr size kind
-            // The fill condition is evaluated on the state before the access (as the engine's
-            // Resolve sees it before a store marks its page copy-on-write).
-            let env = Bridge.envOf s [ "f_", (addr, size, kind) ]
-            let fault, host, cacheable = resolveOn space addr size kind
-            let where () = sprintf "%A 0x%X size %d on a space of depth %d" kind addr size (Space.depth s)
-
-            if fault <> faultOf model then
-                fail (sprintf "%s: the engine's Resolve says %A, Space.resolve %A" (where ()) fault model)
-            elif fault = FaultKind.None then
-                accepted <- accepted + 1
-                let cache = newCache ()
-                let read = Value.bool (evalWith env cache fillRead)
-                let write = Value.bool (evalWith env cache fillWrite)
-
-                if cacheable.HasFlag PagePermissions.Read <> read || cacheable.HasFlag PagePermissions.Write <> write
-                   || cacheable &&& ~~~(PagePermissions.Read ||| PagePermissions.Write) <> PagePermissions.None then
-                    fail (sprintf "%s: the engine's Resolve gives %A, the terms read %b write %b" (where ()) cacheable read write)
-
-                // A store to account data marks its page copy-on-write (Space.write, ThruSpace.Resolve).
-                match model with
-                | Ok(DataAt(i, o)) when kind = Write ->
-                    s <- { s with Accounts = s.Accounts |> Array.mapi (fun j a -> if j = i then { a with CowPages = a.CowPages.Add(o / 4096) } else a) }
-                | _ -> ()
-
-                // Every access the tag lets through the fast path reaches, on the slow path, the host
-                // byte the fast path computes: host(fill) + (a - fill).
-                for tagKind, granted in [ Read, read; Write, write ] do
-                    if granted then
-                        if tagKind = Read then readTags <- readTags + 1 else writeTags <- writeTags + 1
-                        tagged.Add(sprintf "%A %A" tagKind (match model with Ok loc -> (sprintf "%A" loc).Split(' ')[0] | _ -> "")) |> ignore
-                        let sz = Array.item (r.Next 4) [| 1; 2; 4; 8 |]
-                        let a = (addr &&& ~~~0xFFFUL) + uint64 (r.Next 4096 / sz * sz)
-                        let f2, host2, _ = resolveOn space a sz tagKind
-                        linear <- linear + 1
-
-                        if f2 <> FaultKind.None || host2 <> host + nativeint (int64 a - int64 addr) then
-                            fail (sprintf "%s: tagged for %A, but the slow path gives %A at host %+d for 0x%X" (where ()) tagKind f2 (int64 host2 - int64 host) a)
-                        elif Result.isError (Space.resolve s a sz tagKind) then
-                            fail (sprintf "%s: tagged for %A, but Space.resolve refuses 0x%X size %d" (where ()) tagKind a sz)
-
-    printfn "ThruSpace.Resolve vs the terms: %d accesses on %d spaces, %d accepted, %d read tags, %d write tags, %d fast-path accesses checked on the slow path" accesses spaces.Length accepted readTags writeTags linear
-    printfn "  tagged: %s" (String.Join(", ", Seq.sort tagged))
-    Assert.That(failures, Is.Empty, String.Join("\n", failures))
-    Assert.That(accesses, Is.GreaterThanOrEqualTo 100_000)
-    Assert.That(readTags, Is.GreaterThan 1000)
-    Assert.That(writeTags, Is.GreaterThan 1000)
-    // Every segment that can be tagged was, for reads (txn, shadow stack, program, data, stack, heap)
-    // and for writes (data, stack, heap).
-    Assert.That(tagged.Count, Is.EqualTo 9, String.Join(", ", tagged))
-
 // ---------------------------------------------------------------------------------------
 // z3: a broken hit test is refuted; the obligations are not vacuous; AllowMisaligned.
 // ---------------------------------------------------------------------------------------
 
 let private requireZ3 () =
-    if (Smt.z3Version ()).IsNone then Assert.Fail "z3 is not installed (make deps installs the Debian package z3; or set THRU_Z3)"
+    if (Smt.z3Version ()).IsNone then failtest "z3 is not installed (make deps installs the Debian package z3; or set THRU_Z3)"
 
 let private t5 (name: string) =
     let t = Theorems.theorems |> List.find (fun t -> t.Id = "T5")
@@ -621,38 +519,14 @@ let private counterModel (o: Theorems.Obligation) : Runner.CounterModel =
     match (Runner.runObligation 120 o).Outcome with
     | Runner.Counter c ->
         for l in Runner.describe c do
-            printfn "  %s" l
+            note <| sprintf "  %s" l
 
-        Assert.That(c.InterpreterAgrees, Is.True, "the interpreter agrees with z3")
-        Assert.That(c.ConfirmedOnModel, Is.True, sprintf "confirmed on the model (%A)" c.Problem)
+        Expect.isTrue c.InterpreterAgrees "the interpreter agrees with z3"
+        Expect.isTrue c.ConfirmedOnModel (sprintf "confirmed on the model (%A)" c.Problem)
         c
     | other -> failwithf "z3 found no counter-model: %A" other
 
 let private accessOf (c: Runner.CounterModel) (prefix: string) = c.Accesses |> List.find (fun (p, _) -> p = prefix) |> snd
-
-[<Test>]
-let ``a fast path without the alignment bits is refuted, and the model and the engine refuse its counter-example`` () =
-    requireZ3 ()
-    let o = t5 "default profile: load in a read-tagged page"
-    // The mask ~0xFFF for every size: a hit checks the page only.
-    let roots = replaceNamed "a_fast_mask_interp" (fun _ -> u64 ~~~0xFFFUL) (o.Goal :: o.Assumptions)
-    let c = counterModel { o with Goal = List.head roots; Assumptions = List.tail roots }
-    let space = c.Space.Value
-    let addr, size, kind = accessOf c "a_"
-    let fill, _, _ = accessOf c "f_"
-    let page = fill &&& ~~~0xFFFUL
-    // The broken test lets the load through (its page is the tag)...
-    Assert.That(addr &&& ~~~0xFFFUL, Is.EqualTo page)
-    // ...the model refuses it...
-    match Space.resolve space addr size kind with
-    | Error f -> Assert.That(f.Violation, Is.EqualTo AlignmentViolation)
-    | Ok loc -> Assert.Fail(sprintf "the model accepts the counter-example at %A" loc)
-    // ...and the engine's real test, the term T5 is about and the machine alike, misses it.
-    Assert.That(evalHit (hitTerm FastPath.InterpreterTier) addr size page, Is.False)
-    Assert.That(evalHit (hitTerm FastPath.CompiledTier) addr size page, Is.False)
-
-    for mode, hit in engineHits false size fill addr do
-        Assert.That(hit, Is.False, mode)
 
 /// Assumptions that keep a witness inside what the engine's ThruSpace can represent (the default
 /// profile, a few accounts, at least one block, depth 1..4, the fill's stack or heap page owned by a
@@ -675,53 +549,184 @@ let private representable =
       Predicate.Sp.heapOwned pg
       between 1 16 (Predicate.Sp.heapOwner pg) ]
 
-[<Test>]
-let ``the fast-path obligations are not vacuous: z3 finds a fill and a hit in every segment that can be tagged, and the engine hits`` () =
-    requireZ3 ()
-    let segType = extract 47 40 fillAccess.Addr
-    let segIdx = extract 39 24 fillAccess.Addr
-    let seg (t: int) (i: int option) = (segType =. u8 t) &&. (match i with Some i -> segIdx =. bv 16 (uint64 i) | None -> tt)
-    let txn, shadow, program, data, stack, heap = seg 0 (Some 1), seg 0 (Some 2), seg 0 (Some 3), seg 3 None, seg 5 (Some 0), seg 7 (Some 0)
+[<Tests>]
+let tests =
+    testList "Proofs.FastPathTests" [
+        // ---------------------------------------------------------------- The hit test against a real Machine
 
-    for name, store, segments in
-        [ "load tag", false, [ "txn", txn; "shadow stack", shadow; "program", program; "account data", data; "stack", stack; "heap", heap ]
-          "store tag", true, [ "account data", data; "stack", stack; "heap", heap ] ] do
-        let o = t5 name
+        testCase "T5's hit test is the engine's: 120,000 loads and stores on a real Machine, interpreter and compiled tier" <| fun () ->
+            let seed = int (Thru.Tests.Generators.testSeed 5UL)
+            let perMode = 40_000
+            let sw = Diagnostics.Stopwatch.StartNew()
 
-        for segName, inSegment in segments do
-            printfn "%s, fill in the %s:" name segName
-            // A counter-model of "the fill is not in this segment" is a fill in it that tags its page
-            // and an access that hits.
-            let c = counterModel { o with Goal = not' inSegment; Assumptions = o.Assumptions @ representable }
+            let results =
+                modes |> List.mapi (fun i mode -> mode, probeMachine mode (hitTerm mode.Tier) (seed + i) perMode)
+
+            for mode, (_, hits, compiled) in results do
+                note <| sprintf "%s: %d probes, %d hits, %d guest instructions compiled" mode.Name perMode hits compiled
+
+            note <| sprintf "fast path vs the term: %d probes in %.1f s" (perMode * modes.Length) sw.Elapsed.TotalSeconds
+            let failures = results |> List.collect (fun (_, (f, _, _)) -> f)
+            expectEmpty failures (String.Join("\n", failures))
+
+            for mode, (_, hits, compiled) in results do
+                // Hits and misses both, many times; the compiled tier really ran compiled code.
+                Expect.isGreaterThan hits (perMode / 10) mode.Name
+                Expect.isLessThan hits (perMode - perMode / 10) mode.Name
+                if mode.Tier = FastPath.CompiledTier then Expect.isGreaterThan compiled 0 mode.Name
+
+        testCase "the machine comparison notices a hit test without the alignment bits" <| fun () ->
+            // The same comparison with a broken term (mask ~0xFFF for every size) must fail: the probes
+            // reach the cases where the alignment bits decide.
+            let broken = (probeAccess.Addr &&& u64 ~~~0xFFFUL) =. tagVar
+
+            for i, mode in List.indexed modes do
+                let failures, _, _ = probeMachine mode broken (17 + i) 4000
+                Expect.isNonEmpty failures mode.Name
+
+        // ---------------------------------------------------------------- The page-fill condition against the real ThruSpace.Resolve
+
+        testCase "T5's page-fill condition is the engine's: ThruSpace.Resolve on 100,000 loads and stores" <| fun () ->
+            let seed = Thru.Tests.Generators.testSeed 11UL
+            let spaces = Thru.Tests.Generators.sampleSeeded seed 2500 (Gen.zip genEngineSpace (Gen.choose (0, Int32.MaxValue)))
+            let failures = ResizeArray<string>()
+            let fail (s: string) = if failures.Count < 10 then failures.Add s
+            let mutable accesses = 0
+            let mutable accepted = 0
+            let mutable readTags = 0
+            let mutable writeTags = 0
+            let mutable linear = 0
+            let tagged = Collections.Generic.HashSet<string>()
+
+            for s0, accessSeed in spaces do
+                use space = thruSpaceOf s0
+                let mutable s = s0
+                let r = Random accessSeed
+
+                for addr, size, kind in Thru.Tests.Generators.sampleSeeded (uint64 accessSeed) 40 (genEngineAccess s0) do
+                    accesses <- accesses + 1
+                    let model = Space.resolve s addr size kind
+                    // The fill condition is evaluated on the state before the access (as the engine's
+                    // Resolve sees it before a store marks its page copy-on-write).
+                    let env = Bridge.envOf s [ "f_", (addr, size, kind) ]
+                    let fault, host, cacheable = resolveOn space addr size kind
+                    let where () = sprintf "%A 0x%X size %d on a space of depth %d" kind addr size (Space.depth s)
+
+                    if fault <> faultOf model then
+                        fail (sprintf "%s: the engine's Resolve says %A, Space.resolve %A" (where ()) fault model)
+                    elif fault = FaultKind.None then
+                        accepted <- accepted + 1
+                        let cache = newCache ()
+                        let read = Value.bool (evalWith env cache fillRead)
+                        let write = Value.bool (evalWith env cache fillWrite)
+
+                        if cacheable.HasFlag PagePermissions.Read <> read || cacheable.HasFlag PagePermissions.Write <> write
+                           || cacheable &&& ~~~(PagePermissions.Read ||| PagePermissions.Write) <> PagePermissions.None then
+                            fail (sprintf "%s: the engine's Resolve gives %A, the terms read %b write %b" (where ()) cacheable read write)
+
+                        // A store to account data marks its page copy-on-write (Space.write, ThruSpace.Resolve).
+                        match model with
+                        | Ok(DataAt(i, o)) when kind = Write ->
+                            s <- { s with Accounts = s.Accounts |> Array.mapi (fun j a -> if j = i then { a with CowPages = a.CowPages.Add(o / 4096) } else a) }
+                        | _ -> ()
+
+                        // Every access the tag lets through the fast path reaches, on the slow path, the host
+                        // byte the fast path computes: host(fill) + (a - fill).
+                        for tagKind, granted in [ Read, read; Write, write ] do
+                            if granted then
+                                if tagKind = Read then readTags <- readTags + 1 else writeTags <- writeTags + 1
+                                tagged.Add(sprintf "%A %A" tagKind (match model with Ok loc -> (sprintf "%A" loc).Split(' ')[0] | _ -> "")) |> ignore
+                                let sz = Array.item (r.Next 4) [| 1; 2; 4; 8 |]
+                                let a = (addr &&& ~~~0xFFFUL) + uint64 (r.Next 4096 / sz * sz)
+                                let f2, host2, _ = resolveOn space a sz tagKind
+                                linear <- linear + 1
+
+                                if f2 <> FaultKind.None || host2 <> host + nativeint (int64 a - int64 addr) then
+                                    fail (sprintf "%s: tagged for %A, but the slow path gives %A at host %+d for 0x%X" (where ()) tagKind f2 (int64 host2 - int64 host) a)
+                                elif Result.isError (Space.resolve s a sz tagKind) then
+                                    fail (sprintf "%s: tagged for %A, but Space.resolve refuses 0x%X size %d" (where ()) tagKind a sz)
+
+            note <| sprintf "ThruSpace.Resolve vs the terms: %d accesses on %d spaces, %d accepted, %d read tags, %d write tags, %d fast-path accesses checked on the slow path" accesses spaces.Length accepted readTags writeTags linear
+            note <| sprintf "  tagged: %s" (String.Join(", ", Seq.sort tagged))
+            expectEmpty failures (String.Join("\n", failures))
+            Expect.isGreaterThanOrEqual accesses 100_000 "accesses"
+            Expect.isGreaterThan readTags 1000 "readTags"
+            Expect.isGreaterThan writeTags 1000 "writeTags"
+            // Every segment that can be tagged was, for reads (txn, shadow stack, program, data, stack, heap)
+            // and for writes (data, stack, heap).
+            Expect.equal tagged.Count 9 (String.Join(", ", tagged))
+
+        // ---------------------------------------------------------------- z3: a broken hit test is refuted; the obligations are not vacuous; AllowMisaligned
+
+        testCaseInGroup "z3" "a fast path without the alignment bits is refuted, and the model and the engine refuse its counter-example" <| fun () ->
+            requireZ3 ()
+            let o = t5 "default profile: load in a read-tagged page"
+            // The mask ~0xFFF for every size: a hit checks the page only.
+            let roots = replaceNamed "a_fast_mask_interp" (fun _ -> u64 ~~~0xFFFUL) (o.Goal :: o.Assumptions)
+            let c = counterModel { o with Goal = List.head roots; Assumptions = List.tail roots }
             let space = c.Space.Value
             let addr, size, kind = accessOf c "a_"
-            let fill, fillSize, fillKind = accessOf c "f_"
-            Assert.That(Result.isOk (Space.resolve space fill fillSize fillKind), "the model accepts the fill")
-            Assert.That(Result.isOk (Space.resolve space addr size kind), "the model accepts the access")
-            // The engine, in that state: its Resolve accepts the fill and grants the tag, the slow path
-            // would give the access the host byte the fast path computes, and the machine's fast path
-            // serves it.
-            use engine = thruSpaceOf space
-            let fault, host, cacheable = resolveOn engine fill fillSize fillKind
-            Assert.That(fault, Is.EqualTo FaultKind.None, "the engine accepts the fill")
-            Assert.That(cacheable.HasFlag(if store then PagePermissions.Write else PagePermissions.Read), Is.True, sprintf "the engine grants the tag (%A)" cacheable)
-            let fault2, host2, _ = resolveOn engine addr size kind
-            Assert.That((fault2, host2), Is.EqualTo((FaultKind.None, host + nativeint (int64 addr - int64 fill))), "the slow path agrees with the fast path's host byte")
+            let fill, _, _ = accessOf c "f_"
+            let page = fill &&& ~~~0xFFFUL
+            // The broken test lets the load through (its page is the tag)...
+            Expect.equal (addr &&& ~~~0xFFFUL) page "addr &&& ~~~0xFFFUL"
+            // ...the model refuses it...
+            match Space.resolve space addr size kind with
+            | Error f -> Expect.equal f.Violation AlignmentViolation "f.Violation"
+            | Ok loc -> failtest (sprintf "the model accepts the counter-example at %A" loc)
+            // ...and the engine's real test, the term T5 is about and the machine alike, misses it.
+            Expect.isFalse (evalHit (hitTerm FastPath.InterpreterTier) addr size page) "evalHit (hitTerm FastPath.InterpreterTier) addr size page"
+            Expect.isFalse (evalHit (hitTerm FastPath.CompiledTier) addr size page) "evalHit (hitTerm FastPath.CompiledTier) addr size page"
 
-            for mode, hit in engineHits store size fill addr do
-                Assert.That(hit, Is.True, mode)
+            for mode, hit in engineHits false size fill addr do
+                Expect.isFalse hit mode
 
-[<Test>]
-let ``with AllowMisaligned on only hit => accepted holds: z3 finds an accepted misaligned load the fast path misses`` () =
-    requireZ3 ()
-    let c = counterModel (Theorems.fastPathExactUnder true Predicate.Kind.read)
-    let space = c.Space.Value
-    let addr, size, kind = accessOf c "a_"
-    let fill, _, _ = accessOf c "f_"
-    Assert.That(space.Profile.AllowMisaligned, Is.True)
-    Assert.That(addr % uint64 size, Is.Not.EqualTo 0UL, "misaligned")
-    Assert.That(Result.isOk (Space.resolve space addr size kind), Is.True, "the model accepts it")
-    Assert.That(evalHit (hitTerm FastPath.InterpreterTier) addr size (fill &&& ~~~0xFFFUL), Is.False)
+        testCaseInGroup "z3" "the fast-path obligations are not vacuous: z3 finds a fill and a hit in every segment that can be tagged, and the engine hits" <| fun () ->
+            requireZ3 ()
+            let segType = extract 47 40 fillAccess.Addr
+            let segIdx = extract 39 24 fillAccess.Addr
+            let seg (t: int) (i: int option) = (segType =. u8 t) &&. (match i with Some i -> segIdx =. bv 16 (uint64 i) | None -> tt)
+            let txn, shadow, program, data, stack, heap = seg 0 (Some 1), seg 0 (Some 2), seg 0 (Some 3), seg 3 None, seg 5 (Some 0), seg 7 (Some 0)
 
-    for mode, hit in engineHits false size fill addr do
-        Assert.That(hit, Is.False, mode)
+            for name, store, segments in
+                [ "load tag", false, [ "txn", txn; "shadow stack", shadow; "program", program; "account data", data; "stack", stack; "heap", heap ]
+                  "store tag", true, [ "account data", data; "stack", stack; "heap", heap ] ] do
+                let o = t5 name
+
+                for segName, inSegment in segments do
+                    note <| sprintf "%s, fill in the %s:" name segName
+                    // A counter-model of "the fill is not in this segment" is a fill in it that tags its page
+                    // and an access that hits.
+                    let c = counterModel { o with Goal = not' inSegment; Assumptions = o.Assumptions @ representable }
+                    let space = c.Space.Value
+                    let addr, size, kind = accessOf c "a_"
+                    let fill, fillSize, fillKind = accessOf c "f_"
+                    Expect.isTrue (Result.isOk (Space.resolve space fill fillSize fillKind)) "the model accepts the fill"
+                    Expect.isTrue (Result.isOk (Space.resolve space addr size kind)) "the model accepts the access"
+                    // The engine, in that state: its Resolve accepts the fill and grants the tag, the slow path
+                    // would give the access the host byte the fast path computes, and the machine's fast path
+                    // serves it.
+                    use engine = thruSpaceOf space
+                    let fault, host, cacheable = resolveOn engine fill fillSize fillKind
+                    Expect.equal fault FaultKind.None "the engine accepts the fill"
+                    Expect.isTrue (cacheable.HasFlag(if store then PagePermissions.Write else PagePermissions.Read)) (sprintf "the engine grants the tag (%A)" cacheable)
+                    let fault2, host2, _ = resolveOn engine addr size kind
+                    Expect.equal (fault2, host2) (FaultKind.None, host + nativeint (int64 addr - int64 fill)) "the slow path agrees with the fast path's host byte"
+
+                    for mode, hit in engineHits store size fill addr do
+                        Expect.isTrue hit mode
+
+        testCaseInGroup "z3" "with AllowMisaligned on only hit => accepted holds: z3 finds an accepted misaligned load the fast path misses" <| fun () ->
+            requireZ3 ()
+            let c = counterModel (Theorems.fastPathExactUnder true Predicate.Kind.read)
+            let space = c.Space.Value
+            let addr, size, kind = accessOf c "a_"
+            let fill, _, _ = accessOf c "f_"
+            Expect.isTrue space.Profile.AllowMisaligned "space.Profile.AllowMisaligned"
+            Expect.notEqual (addr % uint64 size) 0UL "misaligned"
+            Expect.isTrue (Result.isOk (Space.resolve space addr size kind)) "the model accepts it"
+            Expect.isFalse (evalHit (hitTerm FastPath.InterpreterTier) addr size (fill &&& ~~~0xFFFUL)) "evalHit (hitTerm FastPath.InterpreterTier) addr size (fill &&& ~~~0xFFFUL)"
+
+            for mode, hit in engineHits false size fill addr do
+                Expect.isFalse hit mode
+    ]

@@ -4,7 +4,8 @@
 /// counter-model that the model itself refuses.
 module Thru.Tests.Proofs.ProofTests
 
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck
 open FsCheck.FSharp
 open Thru.Model
@@ -229,117 +230,15 @@ let private crossCheck (tally: Tally) (s: Space) ((addr, size, kind): uint64 * i
                         if inside && outside && others then None
                         else Some(sprintf "%s: write touched other bytes (inside %b outside %b other stores %b)" (where ()) inside outside others)
 
-[<Test>]
-let ``the predicate the theorems are about is Space.resolve, on 200,000 random and edge accesses`` () =
-    let sw = System.Diagnostics.Stopwatch.StartNew()
-    let seed = Thru.Tests.Generators.testSeed 7UL
-    let spaces = Thru.Tests.Generators.sampleSeeded seed 5000 (Gen.zip genEdgeSpace (Gen.choose (0, System.Int32.MaxValue)))
-    let generated = sw.Elapsed.TotalSeconds
-    let tally = { Accesses = 0; Reads = 0; Writes = 0; Codes = Array.zeroCreate 6; Tags = Array.zeroCreate 9 }
-    let failures = ResizeArray()
-    let mutable canWriteChecks = 0
-
-    for s, accessSeed in spaces do
-        let accesses =
-            Array.append
-                (Thru.Tests.Generators.sampleSeeded (uint64 accessSeed) 20 genAccess)
-                (Thru.Tests.Generators.sampleSeeded (uint64 accessSeed + 1UL) 20 (genEdgeAccess s))
-
-        for x in accesses do
-            match crossCheck tally s x with
-            | Some f when failures.Count < 10 -> failures.Add f
-            | _ -> ()
-
-        // Space.canWriteData, for every account of the space.
-        for i in 0 .. s.Accounts.Length - 1 do
-            canWriteChecks <- canWriteChecks + 1
-            let env = Bridge.envOfWith (Map.ofList [ "i", Value.ofInt i ]) s []
-
-            if Value.bool (eval env canWriteTerm) <> Space.canWriteData s i && failures.Count < 10 then
-                failures.Add(sprintf "canWriteData %d differs on %A" i s.Accounts[i])
-
-    // Address.compose on arbitrary ints (compose masks its arguments).
-    let fields = Thru.Tests.Generators.sampleSeeded seed 20000 (Gen.zip3 (Gen.choose (-300, 300)) (Gen.choose (-70000, 70000)) (Gen.choose (System.Int32.MinValue, System.Int32.MaxValue)))
-
-    for t, i, o in fields do
-        let env = { Var = (fun n -> match n with "x_type" -> Value.ofInt t | "x_idx" -> Value.ofInt i | _ -> Value.ofInt o); Fun = fun _ _ -> failwith "no functions" }
-
-        if Value.bits (eval env composeTerm) <> Address.compose t i (uint32 o) && failures.Count < 10 then
-            failures.Add(sprintf "compose %d %d %d" t i o)
-
-    let names = [ "accepted"; "InvalidAddress"; "InvalidSegment"; "PermissionDenied"; "PageBoundaryCross"; "AlignmentViolation" ]
-    let tags = [ "-"; "txn"; "shadow"; "program"; "block"; "meta"; "data"; "stack"; "heap" ]
-
-    printfn
-        "cross-check: %d accesses on %d spaces (%d reads and %d writes of backing bytes checked), %d canWriteData, %d compose, %.1f s"
-        tally.Accesses spaces.Length tally.Reads tally.Writes canWriteChecks fields.Length sw.Elapsed.TotalSeconds
-
-    printfn "  (spaces generated in %.1f s)" generated
-
-    printfn "  verdicts: %s" (System.String.Join(", ", List.mapi (fun i n -> sprintf "%s %d" n tally.Codes[i]) names))
-    printfn "  locations: %s" (System.String.Join(", ", List.mapi (fun i n -> sprintf "%s %d" n tally.Tags[i]) tags |> List.tail))
-
-    Assert.That(failures, Is.Empty, System.String.Join("\n", failures))
-    Assert.That(tally.Accesses, Is.GreaterThanOrEqualTo 100_000)
-    // Every verdict and every location was exercised, many times.
-    for i in 0..5 do
-        Assert.That(tally.Codes[i], Is.GreaterThan 100, names[i])
-
-    for i in 1..8 do
-        Assert.That(tally.Tags[i], Is.GreaterThan 100, tags[i])
-
 // ---------------------------------------------------------------------------------------
 // The theorems.
 // ---------------------------------------------------------------------------------------
 
 /// The proofs are part of the test suite: without z3 the tests fail (make deps installs it).
 let private requireZ3 () =
-    if (Smt.z3Version ()).IsNone then Assert.Fail "z3 is not installed (make deps installs the Debian package z3; or set THRU_Z3)"
+    if (Smt.z3Version ()).IsNone then failtest "z3 is not installed (make deps installs the Debian package z3; or set THRU_Z3)"
 
 let private results = lazy (Runner.run 120 Theorems.theorems)
-
-[<Test>]
-let ``every theorem is proved by z3`` () =
-    requireZ3 ()
-    let rs = results.Force()
-
-    for l in Runner.textReport rs Theorems.pending do
-        printfn "%s" l
-
-    for r in rs do
-        match r.Theorem.Expect with
-        | Theorems.Holds -> Assert.That(r.Status, Is.EqualTo Runner.StatusProved, sprintf "%s %s" r.Theorem.Id r.Theorem.Title)
-        | Theorems.Refuted _ -> ()
-
-    Assert.That(rs |> List.map (fun r -> r.Theorem.Id), Is.SupersetOf [ "T1"; "T2"; "T3"; "T4"; "T5"; "T6"; "T7"; "T8"; "T9"; "T10"; "T11" ])
-
-[<Test>]
-let ``T5 (engine fast path) is a theorem, and nothing is pending`` () =
-    // T5 was pending until the engine's fast path existed; its obligations and their ties to the
-    // engine are in FastPathTests.fs.
-    Assert.That(Theorems.pending, Is.Empty)
-    let t5 = Theorems.theorems |> List.find (fun t -> t.Id = "T5")
-    Assert.That((t5.Expect = Theorems.Holds), Is.True)
-    Assert.That(t5.Obligations.Length, Is.EqualTo 8)
-
-[<Test>]
-let ``a pending theorem is reported as pending, never as proved`` () =
-    let p: Theorems.Pending = { PendingId = "T99"; PendingTitle = "example"; Reason = "not yet stated" }
-    let line = Runner.textReport [] [ p ] |> List.exactlyOne
-    Assert.That(line, Does.Contain "pending")
-    Assert.That(line, Does.Not.Contain "proved")
-    let json = System.Text.Json.JsonDocument.Parse(Runner.jsonReport [] [ p ])
-    let status = (json.RootElement.GetProperty("theorems").Item 0).GetProperty("status").GetString()
-    Assert.That(status, Is.EqualTo "pending")
-
-[<Test>]
-let ``the JSON report carries every theorem and its status`` () =
-    requireZ3 ()
-    let json = System.Text.Json.JsonDocument.Parse(Runner.jsonReport (results.Force()) Theorems.pending)
-    let statuses = [ for t in json.RootElement.GetProperty("theorems").EnumerateArray() -> t.GetProperty("id").GetString(), t.GetProperty("status").GetString() ] |> Map.ofList
-    Assert.That(statuses["T1"], Is.EqualTo "proved")
-    Assert.That(statuses["T10"], Is.EqualTo "proved")
-    Assert.That(statuses["T5"], Is.EqualTo "proved")
 
 // ---------------------------------------------------------------------------------------
 // Broken predicates: z3 refutes them, and the counter-model is an access the model refuses.
@@ -362,57 +261,158 @@ let private refutes (id: string) (name: string) (subterm: string) (replacement: 
     match r.Outcome with
     | Runner.Counter c ->
         for l in Runner.describe c do
-            printfn "  %s" l
+            note <| sprintf "  %s" l
 
         let space = c.Space.Value
         let _, (addr, size, kind) = List.exactlyOne c.Accesses
         let env = Bridge.envOf space [ "a_", (addr, size, kind) ]
         // The broken predicate accepts the access...
-        Assert.That(Value.int (eval env brokenVerdict.Code), Is.EqualTo Code.ok, "the broken predicate accepts")
+        Expect.equal (Value.int (eval env brokenVerdict.Code)) Code.ok "the broken predicate accepts"
         // ...the model's resolve refuses it, and the real predicate says what the model says.
         match Space.resolve space addr size kind with
-        | Error f -> Assert.That(f.Violation, Is.EqualTo expected)
-        | Ok loc -> Assert.Fail(sprintf "the model accepts the counter-example at %A" loc)
+        | Error f -> Expect.equal f.Violation expected "f.Violation"
+        | Ok loc -> failtest (sprintf "the model accepts the counter-example at %A" loc)
 
-        Assert.That(Value.int (eval env verdict.Code), Is.EqualTo(Bridge.violationCode expected))
-    | other -> Assert.Fail(sprintf "z3 did not refute the broken predicate: %A" other)
+        Expect.equal (Value.int (eval env verdict.Code)) (Bridge.violationCode expected) "Value.int (eval env verdict.Code)"
+    | other -> failtest (sprintf "z3 did not refute the broken predicate: %A" other)
 
-[<Test>]
-let ``a predicate permitting writes to segment 0x02 is refuted, and the model refuses its counter-example`` () =
-    refutes "T3" "no write to type 0x00 or 0x02" "a_meta_read_only" (fun _ -> ff) PermissionDenied
+[<Tests>]
+let tests =
+    testList "Proofs.ProofTests" [
+        // ---------------------------------------------------------------- The cross-check: Predicate.resolve, evaluated, is Space.resolve
 
-[<Test>]
-let ``a predicate forgetting the upper-bits check is refuted, and the model refuses its counter-example`` () =
-    refutes "T1" "accepted => bits 63..48" "a_upper_bits_zero" (fun _ -> tt) InvalidAddress
+        testCase "the predicate the theorems are about is Space.resolve, on 200,000 random and edge accesses" <| fun () ->
+            let sw = System.Diagnostics.Stopwatch.StartNew()
+            let seed = Thru.Tests.Generators.testSeed 7UL
+            let spaces = Thru.Tests.Generators.sampleSeeded seed 5000 (Gen.zip genEdgeSpace (Gen.choose (0, System.Int32.MaxValue)))
+            let generated = sw.Elapsed.TotalSeconds
+            let tally = { Accesses = 0; Reads = 0; Writes = 0; Codes = Array.zeroCreate 6; Tags = Array.zeroCreate 9 }
+            let failures = ResizeArray()
+            let mutable canWriteChecks = 0
 
-[<Test>]
-let ``a predicate forgetting the page-crossing check is refuted, and the model refuses its counter-example`` () =
-    refutes "T4" "account data: accepted => one page (AllowMisaligned on)" "a_crosses_page" (fun _ -> ff) PageBoundaryCross
+            for s, accessSeed in spaces do
+                let accesses =
+                    Array.append
+                        (Thru.Tests.Generators.sampleSeeded (uint64 accessSeed) 20 genAccess)
+                        (Thru.Tests.Generators.sampleSeeded (uint64 accessSeed + 1UL) 20 (genEdgeAccess s))
 
-[<Test>]
-let ``a predicate forgetting canWriteData is refuted, and the model refuses its counter-example`` () =
-    refutes "T3" "account-data write => canWriteData" "a_can_write_data" (fun _ -> tt) PermissionDenied
+                for x in accesses do
+                    match crossCheck tally s x with
+                    | Some f when failures.Count < 10 -> failures.Add f
+                    | _ -> ()
 
-// ---------------------------------------------------------------------------------------
-// Former finding F1 (z3's counter-model, in a reachable state), kept as a regression test.
-// ---------------------------------------------------------------------------------------
+                // Space.canWriteData, for every account of the space.
+                for i in 0 .. s.Accounts.Length - 1 do
+                    canWriteChecks <- canWriteChecks + 1
+                    let env = Bridge.envOfWith (Map.ofList [ "i", Value.ofInt i ]) s []
 
-[<Test>]
-let ``former finding F1: with AllowMisaligned a callee's misaligned store into its caller's page is refused`` () =
-    let exe = (Executable.parse (Executable.build (Array.zeroCreate 8)) |> Result.toOption).Value
-    let profile = { Decisions.Profile.defaults with AllowMisaligned = true }
-    let s0 = Space.initial profile (Array.zeroCreate 200) 0 [ key 0, None; programKey, None ] exe [] 16
-    // Depth 1 maps one stack page (offsets 0xFFF000..0xFFFFFF); its callee at depth 2 one more below.
-    let stack, pool = (Anonymous.resize 1 4096L s0.Stack s0.Pool |> Result.toOption).Value
-    let stack, pool = (Anonymous.resize 2 8192L stack pool |> Result.toOption).Value
-    let s = { s0 with Stack = stack; Pool = pool; Shadow = { s0.Shadow with CallDepth = 2 } }
-    let addr = Address.stackBase + 0xFFF000UL - 4UL
-    // Aligned, the callee cannot touch the caller's page...
-    Assert.That(Result.isError (store s (Address.stackBase + 0xFFF000UL) 8 1UL), Is.True)
+                    if Value.bool (eval env canWriteTerm) <> Space.canWriteData s i && failures.Count < 10 then
+                        failures.Add(sprintf "canWriteData %d differs on %A" i s.Accounts[i])
 
-    // ...nor misaligned across the boundary: bytes 0xFFF000..0xFFF003 belong to depth 1.
-    match store s addr 8 0xFFFF_FFFF_FFFF_FFFFUL with
-    | Ok _ -> Assert.Fail "a store reaching the caller's page was accepted"
-    | Error f -> Assert.That(f.Violation, Is.EqualTo PermissionDenied)
-    // Entirely within its own page, the misaligned store is accepted.
-    Assert.That(Result.isOk (store s (Address.stackBase + 0xFFE000UL + 4UL) 8 1UL), Is.True)
+            // Address.compose on arbitrary ints (compose masks its arguments).
+            let fields = Thru.Tests.Generators.sampleSeeded seed 20000 (Gen.zip3 (Gen.choose (-300, 300)) (Gen.choose (-70000, 70000)) (Gen.choose (System.Int32.MinValue, System.Int32.MaxValue)))
+
+            for t, i, o in fields do
+                let env = { Var = (fun n -> match n with "x_type" -> Value.ofInt t | "x_idx" -> Value.ofInt i | _ -> Value.ofInt o); Fun = fun _ _ -> failwith "no functions" }
+
+                if Value.bits (eval env composeTerm) <> Address.compose t i (uint32 o) && failures.Count < 10 then
+                    failures.Add(sprintf "compose %d %d %d" t i o)
+
+            let names = [ "accepted"; "InvalidAddress"; "InvalidSegment"; "PermissionDenied"; "PageBoundaryCross"; "AlignmentViolation" ]
+            let tags = [ "-"; "txn"; "shadow"; "program"; "block"; "meta"; "data"; "stack"; "heap" ]
+
+            sprintf
+                "cross-check: %d accesses on %d spaces (%d reads and %d writes of backing bytes checked), %d canWriteData, %d compose, %.1f s"
+                tally.Accesses spaces.Length tally.Reads tally.Writes canWriteChecks fields.Length sw.Elapsed.TotalSeconds
+            |> note
+
+            note <| sprintf "  (spaces generated in %.1f s)" generated
+
+            note <| sprintf "  verdicts: %s" (System.String.Join(", ", List.mapi (fun i n -> sprintf "%s %d" n tally.Codes[i]) names))
+            note <| sprintf "  locations: %s" (System.String.Join(", ", List.mapi (fun i n -> sprintf "%s %d" n tally.Tags[i]) tags |> List.tail))
+
+            expectEmpty failures (System.String.Join("\n", failures))
+            Expect.isGreaterThanOrEqual tally.Accesses 100_000 "tally.Accesses"
+            // Every verdict and every location was exercised, many times.
+            for i in 0..5 do
+                Expect.isGreaterThan tally.Codes[i] 100 names[i]
+
+            for i in 1..8 do
+                Expect.isGreaterThan tally.Tags[i] 100 tags[i]
+
+        // ---------------------------------------------------------------- The theorems
+
+        testCaseInGroup "z3" "every theorem is proved by z3" <| fun () ->
+            requireZ3 ()
+            let rs = results.Force()
+
+            for l in Runner.textReport rs Theorems.pending do
+                note <| sprintf "%s" l
+
+            for r in rs do
+                match r.Theorem.Expect with
+                | Theorems.Holds -> Expect.equal r.Status Runner.StatusProved (sprintf "%s %s" r.Theorem.Id r.Theorem.Title)
+                | Theorems.Refuted _ -> ()
+
+            Expect.containsAll (rs |> List.map (fun r -> r.Theorem.Id)) [ "T1"; "T2"; "T3"; "T4"; "T5"; "T6"; "T7"; "T8"; "T9"; "T10"; "T11" ] "rs |> List.map (fun r -> r.Theorem.Id)"
+
+        testCase "T5 (engine fast path) is a theorem, and nothing is pending" <| fun () ->
+            // T5 was pending until the engine's fast path existed; its obligations and their ties to the
+            // engine are in FastPathTests.fs.
+            expectEmpty Theorems.pending "Theorems.pending"
+            let t5 = Theorems.theorems |> List.find (fun t -> t.Id = "T5")
+            Expect.isTrue (t5.Expect = Theorems.Holds) "(t5.Expect = Theorems.Holds)"
+            Expect.equal t5.Obligations.Length 8 "t5.Obligations.Length"
+
+        testCase "a pending theorem is reported as pending, never as proved" <| fun () ->
+            let p: Theorems.Pending = { PendingId = "T99"; PendingTitle = "example"; Reason = "not yet stated" }
+            let line = Runner.textReport [] [ p ] |> List.exactlyOne
+            Expect.stringContains line "pending" "line"
+            Expect.isFalse (line.Contains "proved") "line"
+            let json = System.Text.Json.JsonDocument.Parse(Runner.jsonReport [] [ p ])
+            let status = (json.RootElement.GetProperty("theorems").Item 0).GetProperty("status").GetString()
+            Expect.equal status "pending" "status"
+
+        testCaseInGroup "z3" "the JSON report carries every theorem and its status" <| fun () ->
+            requireZ3 ()
+            let json = System.Text.Json.JsonDocument.Parse(Runner.jsonReport (results.Force()) Theorems.pending)
+            let statuses = [ for t in json.RootElement.GetProperty("theorems").EnumerateArray() -> t.GetProperty("id").GetString(), t.GetProperty("status").GetString() ] |> Map.ofList
+            Expect.equal statuses["T1"] "proved" "statuses[\"T1\"]"
+            Expect.equal statuses["T10"] "proved" "statuses[\"T10\"]"
+            Expect.equal statuses["T5"] "proved" "statuses[\"T5\"]"
+
+        // ---------------------------------------------------------------- Broken predicates: z3 refutes them, and the counter-model is an access the model refuses
+
+        testCaseInGroup "z3" "a predicate permitting writes to segment 0x02 is refuted, and the model refuses its counter-example" <| fun () ->
+            refutes "T3" "no write to type 0x00 or 0x02" "a_meta_read_only" (fun _ -> ff) PermissionDenied
+
+        testCaseInGroup "z3" "a predicate forgetting the upper-bits check is refuted, and the model refuses its counter-example" <| fun () ->
+            refutes "T1" "accepted => bits 63..48" "a_upper_bits_zero" (fun _ -> tt) InvalidAddress
+
+        testCaseInGroup "z3" "a predicate forgetting the page-crossing check is refuted, and the model refuses its counter-example" <| fun () ->
+            refutes "T4" "account data: accepted => one page (AllowMisaligned on)" "a_crosses_page" (fun _ -> ff) PageBoundaryCross
+
+        testCaseInGroup "z3" "a predicate forgetting canWriteData is refuted, and the model refuses its counter-example" <| fun () ->
+            refutes "T3" "account-data write => canWriteData" "a_can_write_data" (fun _ -> tt) PermissionDenied
+
+        // ---------------------------------------------------------------- Former finding F1 (z3's counter-model, in a reachable state), kept as a regression test
+
+        testCase "former finding F1: with AllowMisaligned a callee's misaligned store into its caller's page is refused" <| fun () ->
+            let exe = (Executable.parse (Executable.build (Array.zeroCreate 8)) |> Result.toOption).Value
+            let profile = { Decisions.Profile.defaults with AllowMisaligned = true }
+            let s0 = Space.initial profile (Array.zeroCreate 200) 0 [ key 0, None; programKey, None ] exe [] 16
+            // Depth 1 maps one stack page (offsets 0xFFF000..0xFFFFFF); its callee at depth 2 one more below.
+            let stack, pool = (Anonymous.resize 1 4096L s0.Stack s0.Pool |> Result.toOption).Value
+            let stack, pool = (Anonymous.resize 2 8192L stack pool |> Result.toOption).Value
+            let s = { s0 with Stack = stack; Pool = pool; Shadow = { s0.Shadow with CallDepth = 2 } }
+            let addr = Address.stackBase + 0xFFF000UL - 4UL
+            // Aligned, the callee cannot touch the caller's page...
+            Expect.isTrue (Result.isError (store s (Address.stackBase + 0xFFF000UL) 8 1UL)) "Result.isError (store s (Address.stackBase + 0xFFF000UL) 8 1UL)"
+
+            // ...nor misaligned across the boundary: bytes 0xFFF000..0xFFF003 belong to depth 1.
+            match store s addr 8 0xFFFF_FFFF_FFFF_FFFFUL with
+            | Ok _ -> failtest "a store reaching the caller's page was accepted"
+            | Error f -> Expect.equal f.Violation PermissionDenied "f.Violation"
+            // Entirely within its own page, the misaligned store is accepted.
+            Expect.isTrue (Result.isOk (store s (Address.stackBase + 0xFFE000UL + 4UL) 8 1UL)) "Result.isOk (store s (Address.stackBase + 0xFFE000UL + 4UL) 8 1UL)"
+    ]

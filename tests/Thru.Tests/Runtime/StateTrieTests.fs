@@ -7,7 +7,8 @@ module Thru.Tests.Runtime.StateTrieTests
 open System
 open System.IO
 open System.Text.Json
-open NUnit.Framework
+open Expecto
+open Thru.Tests.Support
 open FsCheck
 open FsCheck.FSharp
 open Thru.Model
@@ -71,61 +72,6 @@ let private engineVerify (proof: byte[]) (key: Pubkey) (claim: StateProof.Claim)
         | StateProof.Holds v -> p.Verify(k, Thru.Engine.StateProof.Claim.Holds, ReadOnlySpan v, ReadOnlySpan root)
         | StateProof.Replaceable -> p.Verify(k, Thru.Engine.StateProof.Claim.Replaceable, ReadOnlySpan.Empty, ReadOnlySpan root)
 
-[<Test>]
-let ``the model's root matches each of the six public roots computed by the runtime's C trie`` () =
-    let roots = vectors().GetProperty("roots")
-    Assert.That(roots.GetArrayLength(), Is.EqualTo 6)
-
-    for r in roots.EnumerateArray() do
-        let entries = entriesOf r
-        let expected = r.GetProperty("root").GetString()
-        Assert.That(hex (StateProof.root entries), Is.EqualTo expected, r.GetProperty("name").GetString())
-        Assert.That(hex (insertAll entries), Is.EqualTo expected, "the independent insertion algorithm: " + r.GetProperty("name").GetString())
-
-[<Test>]
-let ``the public non-existence proof: the leaf its path reaches, its first sibling hashes, and it verifies on the model and the engine`` () =
-    let v = vectors ()
-    let ne = v.GetProperty("non_existence")
-    let source = v.GetProperty("roots").EnumerateArray() |> Seq.find (fun r -> r.GetProperty("name").GetString() = ne.GetProperty("entries_of").GetString())
-    let entries = entriesOf source
-    let missing = Pubkey(unhex (ne.GetProperty("missing_key").GetString()))
-    let p = StateProof.prove entries missing 77UL
-
-    match p.Body with
-    | StateProof.Creation(k, h) ->
-        Assert.That(hex k.Bytes, Is.EqualTo(ne.GetProperty("expected_existing_pubkey").GetString()))
-        Assert.That(hex h, Is.EqualTo(ne.GetProperty("expected_existing_value_hash").GetString()))
-    | other -> Assert.Fail(sprintf "expected a CREATION proof, got %A" other)
-
-    let siblings = p.Siblings |> Map.toList |> List.map (snd >> hex)
-    let prefixes = [ for s in ne.GetProperty("expected_siblings_prefix").EnumerateArray() -> s.GetString() ]
-
-    for i, prefix in List.indexed prefixes do
-        Assert.That(siblings[i], Does.StartWith prefix, sprintf "sibling %d" i)
-
-    let root = StateProof.root entries
-    let wire = StateProof.serialize p
-    Assert.That(StateProof.verify missing StateProof.Absent root p, Is.True, "model")
-    Assert.That(engineVerify wire missing StateProof.Absent root, Is.True, "engine")
-    // Type in the top 2 bits of the slot word, slot below.
-    Assert.That(BitConverter.ToUInt64(wire, 0), Is.EqualTo((2UL <<< 62) ||| 77UL))
-    // The same proof does not show the absence of a key that is in the trie.
-    let present = fst entries[6]
-    Assert.That(StateProof.verify present StateProof.Absent root p, Is.False)
-    Assert.That(engineVerify wire present StateProof.Absent root, Is.False)
-
-[<Test>]
-let ``the empty trie: zero root, and a CREATION proof with zero leaf and no siblings that verifies only against the zero root`` () =
-    let k = Pubkey(Array.init 32 byte)
-    let p = StateProof.prove [] k 5UL
-    Assert.That(StateProof.root [] = Array.zeroCreate 32, Is.True, "zero root")
-    Assert.That(p.Body, Is.EqualTo(StateProof.Creation(Pubkey.zero, Array.zeroCreate 32)))
-    Assert.That(StateProof.serialize p |> Array.length, Is.EqualTo(40 + 64))
-    Assert.That(StateProof.verify k StateProof.Absent (Array.zeroCreate 32) p, Is.True)
-    Assert.That(engineVerify (StateProof.serialize p) k StateProof.Absent (Array.zeroCreate 32), Is.True)
-    let nonZero = Array.init 32 (fun i -> byte (i + 1))
-    Assert.That(StateProof.verify k StateProof.Absent nonZero p, Is.False)
-    Assert.That(engineVerify (StateProof.serialize p) k StateProof.Absent nonZero, Is.False)
 
 /// Random tries: keys that share long prefixes in the little-endian bit order (so splits land deep
 /// and in every word), and random value hashes.
@@ -145,66 +91,120 @@ let private genEntries =
         return List.zip keys values |> List.distinctBy fst
     }
 
-[<Test>]
-let ``the root does not depend on insertion order, and equals the independent insertion algorithm's for every order`` () =
-    let g = Gen.zip genEntries (Gen.choose (0, Int32.MaxValue))
+[<Tests>]
+let tests =
+    testList "Runtime.StateTrieTests" [
+        testCase "the model's root matches each of the six public roots computed by the runtime's C trie" <| fun () ->
+            let roots = vectors().GetProperty("roots")
+            Expect.equal (roots.GetArrayLength()) (6) "roots.GetArrayLength()"
 
-    checkSeeded 31UL 400 g (fun (entries, seed) ->
-        let shuffled = entries |> List.sortBy (fun _ -> Random(seed).Next()) |> List.rev
-        let r = StateProof.root entries
-        r = StateProof.root shuffled && r = insertAll shuffled && r = insertAll entries)
+            for r in roots.EnumerateArray() do
+                let entries = entriesOf r
+                let expected = r.GetProperty("root").GetString()
+                Expect.equal (hex (StateProof.root entries)) (expected) (r.GetProperty("name").GetString())
+                Expect.equal (hex (insertAll entries)) (expected) ("the independent insertion algorithm: " + r.GetProperty("name").GetString())
 
-[<Test>]
-let ``every proof the model builds verifies on the model and the engine, round-trips its bytes, and shows nothing else`` () =
-    let g = Gen.zip3 genEntries genKey (Gen.choose (0, 1))
+        testCase "the public non-existence proof: the leaf its path reaches, its first sibling hashes, and it verifies on the model and the engine" <| fun () ->
+            let v = vectors ()
+            let ne = v.GetProperty("non_existence")
+            let source = v.GetProperty("roots").EnumerateArray() |> Seq.find (fun r -> r.GetProperty("name").GetString() = ne.GetProperty("entries_of").GetString())
+            let entries = entriesOf source
+            let missing = Pubkey(unhex (ne.GetProperty("missing_key").GetString()))
+            let p = StateProof.prove entries missing 77UL
 
-    checkSeeded 32UL 400 g (fun (entries, outsider, pickPresent) ->
-        let key = if pickPresent = 1 && not entries.IsEmpty then fst entries[entries.Length / 2] else outsider
-        let root = StateProof.root entries
-        let p = StateProof.prove entries key 1000UL
-        let wire = StateProof.serialize p
+            match p.Body with
+            | StateProof.Creation(k, h) ->
+                Expect.equal (hex k.Bytes) (ne.GetProperty("expected_existing_pubkey").GetString()) "hex k.Bytes"
+                Expect.equal (hex h) (ne.GetProperty("expected_existing_value_hash").GetString()) "hex h"
+            | other -> failtest (sprintf "expected a CREATION proof, got %A" other)
 
-        let claim =
-            match entries |> List.tryFind (fun (k, _) -> k = key) with
-            | Some(_, v) -> StateProof.Holds v
-            | None -> StateProof.Absent
+            let siblings = p.Siblings |> Map.toList |> List.map (snd >> hex)
+            let prefixes = [ for s in ne.GetProperty("expected_siblings_prefix").EnumerateArray() -> s.GetString() ]
 
-        let wrongClaim =
-            match claim with
-            | StateProof.Holds v -> StateProof.Holds(Array.map (fun b -> b ^^^ 1uy) v)
-            | _ -> StateProof.Holds(Array.zeroCreate 32)
+            for i, prefix in List.indexed prefixes do
+                Expect.stringStarts (siblings[i]) (prefix) (sprintf "sibling %d" i)
 
-        StateProof.parse wire = Ok p
-        && StateProof.verify key claim root p
-        && engineVerify wire key claim root
-        && not (StateProof.verify key wrongClaim root p)
-        && not (engineVerify wire key wrongClaim root))
+            let root = StateProof.root entries
+            let wire = StateProof.serialize p
+            Expect.isTrue (StateProof.verify missing StateProof.Absent root p) "model"
+            Expect.isTrue (engineVerify wire missing StateProof.Absent root) "engine"
+            // Type in the top 2 bits of the slot word, slot below.
+            Expect.equal (BitConverter.ToUInt64(wire, 0)) ((2UL <<< 62) ||| 77UL) "BitConverter.ToUInt64(wire, 0)"
+            // The same proof does not show the absence of a key that is in the trie.
+            let present = fst entries[6]
+            Expect.isFalse (StateProof.verify present StateProof.Absent root p) "StateProof.verify present StateProof.Absent root p"
+            Expect.isFalse (engineVerify wire present StateProof.Absent root) "engineVerify wire present StateProof.Absent root"
 
-[<Test>]
-let ``a proof with one bit flipped either fails to parse or fails to verify, on the model and the engine alike`` () =
-    let g = Gen.zip3 genEntries genKey (Gen.choose (0, Int32.MaxValue))
+        testCase "the empty trie: zero root, and a CREATION proof with zero leaf and no siblings that verifies only against the zero root" <| fun () ->
+            let k = Pubkey(Array.init 32 byte)
+            let p = StateProof.prove [] k 5UL
+            Expect.isTrue (StateProof.root [] = Array.zeroCreate 32) "zero root"
+            Expect.equal (p.Body) (StateProof.Creation(Pubkey.zero, Array.zeroCreate 32)) "p.Body"
+            Expect.equal (StateProof.serialize p |> Array.length) (40 + 64) "StateProof.serialize p |> Array.length"
+            Expect.isTrue (StateProof.verify k StateProof.Absent (Array.zeroCreate 32) p) "StateProof.verify k StateProof.Absent (Array.zeroCreate 32) p"
+            Expect.isTrue (engineVerify (StateProof.serialize p) k StateProof.Absent (Array.zeroCreate 32)) "engineVerify (StateProof.serialize p) k StateProof.Absent (Array.zeroCreate 32)"
+            let nonZero = Array.init 32 (fun i -> byte (i + 1))
+            Expect.isFalse (StateProof.verify k StateProof.Absent nonZero p) "StateProof.verify k StateProof.Absent nonZero p"
+            Expect.isFalse (engineVerify (StateProof.serialize p) k StateProof.Absent nonZero) "engineVerify (StateProof.serialize p) k StateProof.Absent nonZero"
 
-    checkSeeded 33UL 300 g (fun (entries, key, flip) ->
-        let root = StateProof.root entries
-        let p = StateProof.prove entries key 1000UL
-        let wire = StateProof.serialize p
+        testCase "the root does not depend on insertion order, and equals the independent insertion algorithm's for every order" <| fun () ->
+            let g = Gen.zip genEntries (Gen.choose (0, Int32.MaxValue))
 
-        let claim =
-            match entries |> List.tryFind (fun (k, _) -> k = key) with
-            | Some(_, v) -> StateProof.Holds v
-            | None -> StateProof.Absent
+            checkSeeded 31UL 400 g (fun (entries, seed) ->
+                let shuffled = entries |> List.sortBy (fun _ -> Random(seed).Next()) |> List.rev
+                let r = StateProof.root entries
+                r = StateProof.root shuffled && r = insertAll shuffled && r = insertAll entries)
 
-        // Bits of the slot field (bits 0..61 of the first word) do not take part in verification.
-        let bit = 62 + flip % (wire.Length * 8 - 62)
-        let mutated = Array.copy wire
-        mutated[bit / 8] <- mutated[bit / 8] ^^^ (1uy <<< (bit % 8))
+        testCase "every proof the model builds verifies on the model and the engine, round-trips its bytes, and shows nothing else" <| fun () ->
+            let g = Gen.zip3 genEntries genKey (Gen.choose (0, 1))
 
-        let model =
-            match StateProof.parse mutated with
-            | Ok q -> StateProof.verify key claim root q
-            | Error _ -> false
+            checkSeeded 32UL 400 g (fun (entries, outsider, pickPresent) ->
+                let key = if pickPresent = 1 && not entries.IsEmpty then fst entries[entries.Length / 2] else outsider
+                let root = StateProof.root entries
+                let p = StateProof.prove entries key 1000UL
+                let wire = StateProof.serialize p
 
-        let engine = engineVerify mutated key claim root
-        // Flipping a bit of an all-zero empty-trie leaf or of a path_bitset bit can at most make
-        // the proof unparsable or wrong, never valid: the trie holds one proof per key.
-        model = engine && not model)
+                let claim =
+                    match entries |> List.tryFind (fun (k, _) -> k = key) with
+                    | Some(_, v) -> StateProof.Holds v
+                    | None -> StateProof.Absent
+
+                let wrongClaim =
+                    match claim with
+                    | StateProof.Holds v -> StateProof.Holds(Array.map (fun b -> b ^^^ 1uy) v)
+                    | _ -> StateProof.Holds(Array.zeroCreate 32)
+
+                StateProof.parse wire = Ok p
+                && StateProof.verify key claim root p
+                && engineVerify wire key claim root
+                && not (StateProof.verify key wrongClaim root p)
+                && not (engineVerify wire key wrongClaim root))
+
+        testCase "a proof with one bit flipped either fails to parse or fails to verify, on the model and the engine alike" <| fun () ->
+            let g = Gen.zip3 genEntries genKey (Gen.choose (0, Int32.MaxValue))
+
+            checkSeeded 33UL 300 g (fun (entries, key, flip) ->
+                let root = StateProof.root entries
+                let p = StateProof.prove entries key 1000UL
+                let wire = StateProof.serialize p
+
+                let claim =
+                    match entries |> List.tryFind (fun (k, _) -> k = key) with
+                    | Some(_, v) -> StateProof.Holds v
+                    | None -> StateProof.Absent
+
+                // Bits of the slot field (bits 0..61 of the first word) do not take part in verification.
+                let bit = 62 + flip % (wire.Length * 8 - 62)
+                let mutated = Array.copy wire
+                mutated[bit / 8] <- mutated[bit / 8] ^^^ (1uy <<< (bit % 8))
+
+                let model =
+                    match StateProof.parse mutated with
+                    | Ok q -> StateProof.verify key claim root q
+                    | Error _ -> false
+
+                let engine = engineVerify mutated key claim root
+                // Flipping a bit of an all-zero empty-trie leaf or of a path_bitset bit can at most make
+                // the proof unparsable or wrong, never valid: the trie holds one proof per key.
+                model = engine && not model)
+    ]
