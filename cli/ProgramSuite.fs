@@ -108,6 +108,8 @@ type RawRun =
     { Checksum: uint64
       Instructions: int64 option
       Runs: float list
+      /// .NET JIT compile time during each run (empty for unhooked Unicorn).
+      JitRuns: float list
       Wall: float }
 
 exception MeasurementError of string
@@ -149,6 +151,10 @@ let private rawChild (image: string) (engine: string) (tier: string option) (unh
         | null -> None
         | n -> Some(n.GetValue<int64>())
       Runs = [ for s in j["runs"].AsArray() -> s.GetValue<float>() ]
+      JitRuns =
+        match j["jit_runs"] with
+        | null -> []
+        | n -> [ for s in n.AsArray() -> s.GetValue<float>() ]
       Wall = r.Wall }
 
 /// A process that prints the checksum as 16 hex digits (qemu-riscv64 on the Linux ELF, or the
@@ -186,6 +192,9 @@ type ProgramRow =
       /// Engine, default tier: the run alone, and the whole process.
       Engine: float
       EngineWall: float
+      /// .NET JIT compile time (all threads) during the engine's run and the interpreter's first run.
+      EngineJit: float
+      InterpreterJit: float
       /// Engine, interpreter only (THRU_ENGINE_TIER=interpreter): first run of a process, and its
       /// second run (warm).
       Interpreter: float
@@ -284,6 +293,8 @@ let private measureProgram (progress: string -> unit) (runs: int) (p: Program) :
               yield
                   {| Engine = engine.Runs.Head
                      EngineWall = engine.Wall
+                     EngineJit = engine.JitRuns.Head
+                     InterpreterJit = interpreter.JitRuns.Head
                      Interpreter = interpreter.Runs[0]
                      InterpreterWarm = List.last interpreter.Runs
                      EngineWarm = List.last warm.Runs
@@ -300,6 +311,8 @@ let private measureProgram (progress: string -> unit) (runs: int) (p: Program) :
       InstructionsImc = imc.Instructions.Value
       Engine = m (fun s -> s.Engine)
       EngineWall = m (fun s -> s.EngineWall)
+      EngineJit = m (fun s -> s.EngineJit)
+      InterpreterJit = m (fun s -> s.InterpreterJit)
       Interpreter = m (fun s -> s.Interpreter)
       InterpreterWarm = m (fun s -> s.InterpreterWarm)
       EngineWarm = m (fun s -> s.EngineWarm)
@@ -616,6 +629,8 @@ let run (json: bool) (filter: string option) (runs: int) : int =
                                   "instructions_rv64imc", Json.num r.InstructionsImc
                                   "engine_seconds", num r.Engine
                                   "engine_wall", num r.EngineWall
+                                  "engine_jit_seconds", num r.EngineJit
+                                  "interpreter_jit_seconds", num r.InterpreterJit
                                   "interpreter_seconds", num r.Interpreter
                                   "interpreter_warm_seconds", num r.InterpreterWarm
                                   "engine_warm_seconds", num r.EngineWarm
@@ -656,20 +671,23 @@ let run (json: bool) (filter: string option) (runs: int) : int =
             (started.ToString "yyyy-MM-dd HH:mm 'UTC'") cpu Environment.ProcessorCount loadBefore loadAfter
         printfn "Every figure is the median of %d fresh processes (no JIT or compiled code shared between measurements);" runs
         printfn "every build of every program returned the recorded checksum before timing and in every timed run."
-        printfn "Seconds: \"run\" = the execution alone (thru raw's \"seconds\": no start-up, loading or output); \"wall\" = the whole process."
+        printfn "Seconds: \"run\" = the execution alone (thru raw's \"seconds\": no start-up, loading or output); \"wall\" = the whole process;"
+        printfn "\"(JIT)\" = .NET JIT compiling during that run, all threads (the compiled tier's methods and the runtime's tiering of the engine)."
         printfn "Unicorn %s runs UNHOOKED (no memory hook, so misaligned accesses are not refused; no counting hook) on the rv64imc build;" Thru.Interop.Unicorn.Version
         printfn "the engine, qemu (%s, -cpu %s) and native (host gcc -O2) run the full-ISA build." qemuVersion qemuCpu
         printfn ""
 
         if not rows.IsEmpty then
             table
-                [ "program"; "M instr"; "engine run"; "engine wall"; "interp run"; "interp warm"; "engine warm"; "unicorn run"; "qemu wall"; "native wall" ]
+                [ "program"; "M instr"; "engine run"; "(JIT)"; "engine wall"; "interp run"; "(JIT)"; "interp warm"; "engine warm"; "unicorn run"; "qemu wall"; "native wall" ]
                 [ for r in rows ->
                       [ r.Name
                         sprintf "%.1f" (float r.Instructions / 1e6)
                         f3 r.Engine
+                        f3 r.EngineJit
                         f3 r.EngineWall
                         f3 r.Interpreter
+                        f3 r.InterpreterJit
                         f3 r.InterpreterWarm
                         f3 r.EngineWarm
                         f3 r.Unicorn

@@ -9,14 +9,23 @@ open Thru.Compare
 open Thru.Cli.Args
 open Thru.Cli.Common
 
-/// One run: its observation and the seconds of the run call alone (no start-up, loading of the
-/// file or output).
-type private Timed = { Observation: RawObservation.RawObservation; Seconds: float }
+/// One run: its observation, the seconds of the run call alone (no start-up, loading of the file
+/// or output), and the time the .NET JIT spent compiling during it, on every thread (the engine's
+/// compiled tier, and the runtime's own tiering of the engine's code).
+type private Timed =
+    { Observation: RawObservation.RawObservation
+      Seconds: float
+      JitSeconds: float }
 
 let private timed (run: unit -> RawObservation.RawObservation) : Timed =
+    let jit = System.Runtime.JitInfo.GetCompilationTime false
     let sw = Stopwatch.StartNew()
     let o = run ()
-    { Observation = o; Seconds = sw.Elapsed.TotalSeconds }
+    let seconds = sw.Elapsed.TotalSeconds
+
+    { Observation = o
+      Seconds = seconds
+      JitSeconds = (System.Runtime.JitInfo.GetCompilationTime false - jit).TotalSeconds }
 
 /// Seconds as a JSON number, to the microsecond.
 let secondsJson (s: float) : JsonNode = JsonValue.Create(System.Math.Round(s, 6))
@@ -44,20 +53,25 @@ let private runEngine (image: byte[]) (baseAddress: uint64) (maxSteps: int64) : 
     | message -> fail "%s" message
 
 /// Run `count` times; every run's seconds and the last run.
-let private repeat (count: int) (run: unit -> RawObservation.RawObservation) : float list * Timed =
+let private repeat (count: int) (run: unit -> RawObservation.RawObservation) : Timed list * Timed =
     let runs = List.init count (fun _ -> timed run)
-    runs |> List.map (fun r -> r.Seconds), List.last runs
+    runs, List.last runs
 
 /// The JSON of a side: the observation, its "seconds", and with --repeat every run's "runs".
-let private sideJson (seconds: float list, last: Timed) (showRuns: bool) : JsonObject =
+let private sideJson (runs: Timed list, last: Timed) (showRuns: bool) : JsonObject =
     let json = RawObservation.toJson last.Observation
     json["seconds"] <- secondsJson last.Seconds
-    if showRuns then json["runs"] <- Json.arr (seconds |> List.map secondsJson)
+    json["jit_seconds"] <- secondsJson last.JitSeconds
+
+    if showRuns then
+        json["runs"] <- Json.arr (runs |> List.map (fun r -> secondsJson r.Seconds))
+        json["jit_runs"] <- Json.arr (runs |> List.map (fun r -> secondsJson r.JitSeconds))
+
     json
 
-let private describeTimes (seconds: float list, last: Timed) (showRuns: bool) =
-    printfn "seconds:      %.6f (the run alone)" last.Seconds
-    if showRuns then printfn "runs:         %s" (seconds |> List.map (sprintf "%.6f") |> String.concat " ")
+let private describeTimes (runs: Timed list, last: Timed) (showRuns: bool) =
+    printfn "seconds:      %.6f (the run alone; .NET JIT compiling during it: %.6f)" last.Seconds last.JitSeconds
+    if showRuns then printfn "runs:         %s" (runs |> List.map (fun r -> sprintf "%.6f" r.Seconds) |> String.concat " ")
 
 /// `--engine both`: run the model and the engine and compare them. Exit code 0 when they agree and
 /// 1 when they disagree (so scripts and CI can use the verb as a differential check); bad arguments
