@@ -31,6 +31,12 @@ let private qemuCpu = "rv64,zba=true,zbb=true,zbc=true,zbs=true,zknh=true"
 // Processes
 // ---------------------------------------------------------------------------------------------
 
+/// A measurement that cannot be made (a wrong checksum, a failed or hanging child): reported, and
+/// the program left out of the tables.
+exception MeasurementError of string
+
+let private measurementError fmt = Printf.kprintf (fun s -> raise (MeasurementError s)) fmt
+
 /// A finished child process: exit code, output, and its wall time (start to exit).
 type ProcessResult =
     { ExitCode: int
@@ -76,7 +82,7 @@ let private spawn (file: string) (args: string list) (env: (string * string opti
 
     if not (p.WaitForExit(TimeSpan.FromMinutes 30.0)) then
         p.Kill true
-        failwithf "%s %s did not finish within 30 minutes" file (String.Join(" ", args))
+        measurementError "%s %s did not finish within 30 minutes" file (String.Join(" ", args))
 
     p.WaitForExit()
     let wall = sw.Elapsed.TotalSeconds
@@ -111,10 +117,6 @@ type RawRun =
       /// .NET JIT compile time during each run (empty for unhooked Unicorn).
       JitRuns: float list
       Wall: float }
-
-exception MeasurementError of string
-
-let private measurementError fmt = Printf.kprintf (fun s -> raise (MeasurementError s)) fmt
 
 let private parseJson (what: string) (r: ProcessResult) : JsonObject =
     if r.ExitCode <> 0 then
