@@ -16,7 +16,7 @@ TEST_ARGS  ?=
 # Minutes of `make soak`.
 SOAK_MINUTES ?= 10
 
-.PHONY: all deps build examples test soak demo bench benchmarkdotnet proofs clean
+.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs clean
 
 all: build
 
@@ -54,12 +54,21 @@ demo: build
 	$(CLI) demo
 
 # Instructions/s of the engine, the model and Unicorn, and transactions/s, in one run.
-bench: build
+bench: build bench-build
 	$(CLI) bench
+
+# The real-program suite of bench/ (C programs built as raw images, rv64imc raw images, static
+# Linux RV64 ELFs and native binaries; see bench/Makefile), with the same Debian packages.
+bench-build: deps
+	$(MAKE) -C bench --no-print-directory
+
+# The real-program suite timed: every measurement in a fresh process, medians of 3 (several minutes).
+bench-programs: build bench-build
+	$(CLI) bench --suite programs
 
 # The same kernels under BenchmarkDotNet (slower, statistically careful).
 benchmarkdotnet: build
 	$(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Bench -- --filter '*' 
 
 clean:
-	rm -rf artifacts */bin */obj tests/*/bin tests/*/obj
+	rm -rf artifacts */bin */obj tests/*/bin tests/*/obj bench/build

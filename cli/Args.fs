@@ -16,6 +16,8 @@ type RawArgs =
     | [<AltCommandLine("-e")>] Engine of EngineChoice
     | Max_Steps of count: int64
     | Json
+    | Repeat of count: int
+    | [<Hidden>] Unhooked
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -24,7 +26,9 @@ type RawArgs =
             | Base _ -> "load address in hex, a multiple of 0x1000 (default 0x80000000)."
             | Engine _ -> "implementation to run (default model)."
             | Max_Steps _ -> "stop after this many instructions (default 1000000)."
-            | Json -> "print one JSON object {engine, stop, fault, pc, instructions, regs}."
+            | Json -> "print one JSON object {engine, stop, fault, pc, instructions, regs, seconds}."
+            | Repeat _ -> "run the image this many times in this one process (warm runs); report every run's seconds and the last run's state."
+            | Unhooked -> "with --engine unicorn: run Unicorn with no memory or counting hook (benchmarks only: misaligned accesses are not refused, instructions are not counted)."
 
 type DisasmArgs =
     | [<MainCommand; ExactlyOnce>] File of path: string
@@ -53,6 +57,7 @@ type RunArgs =
     | Json
     | Txn of path: string
     | State_Out of path: string
+    | Repeat of count: int
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -67,6 +72,7 @@ type RunArgs =
             | Json -> "print one JSON object with the protocol's field names."
             | Txn _ -> "run this complete serialized transaction instead of building one."
             | State_Out _ -> "write the state after the transaction as an accounts file, for a following run (the model's state; with --engine both, only when model and engine agree)."
+            | Repeat _ -> "execute the transaction this many times in this one process (warm runs); report every run's seconds and the last result."
 
 type ProofArgs =
     | [<MainCommand; ExactlyOnce>] Program of path: string
@@ -137,12 +143,18 @@ type TrieArgs =
 type BenchArgs =
     | Json
     | Seconds of seconds: float
+    | Suite of name: string
+    | Filter of name: string
+    | Runs of count: int
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Json -> "print rows {kernel, engine, mips} (and tps) as JSON."
-            | Seconds _ -> "target duration of each measurement in seconds (default 1)."
+            | Json -> "print rows {kernel, engine, mips} (and tps) as JSON; with --suite, one object with the suite's rows."
+            | Seconds _ -> "target duration of each measurement in seconds (default 1; not with --suite)."
+            | Suite _ -> "run a suite instead of the kernels: 'programs', the real programs of bench/ (build them with make bench-programs), each measurement in a fresh process."
+            | Filter _ -> "with --suite: only the programs and transactions whose name contains this text."
+            | Runs _ -> "with --suite: fresh processes per measurement, of which the median is reported (default 3)."
 
 type DecisionsArgs =
     | Markdown

@@ -229,7 +229,25 @@ let private render (rows: Row list) =
     if System.Console.IsOutputRedirected then AnsiConsole.Profile.Width <- 140
     AnsiConsole.Write table
 
-let run (args: ParseResults<BenchArgs>) : int =
+let rec run (args: ParseResults<BenchArgs>) : int =
+    match args.TryGetResult BenchArgs.Suite with
+    | Some "programs" ->
+        if args.Contains BenchArgs.Seconds then
+            Common.fail "--seconds: not with --suite (each program runs to its end)"
+
+        let runs = args.GetResult(BenchArgs.Runs, defaultValue = 3)
+
+        if runs < 1 || runs > 99 then
+            Common.fail "--runs: %d is not between 1 and 99" runs
+
+        ProgramSuite.run (args.Contains BenchArgs.Json) (args.TryGetResult BenchArgs.Filter) runs
+    | Some other -> Common.fail "--suite: unknown suite '%s' (the only one is 'programs')" other
+    | None when args.Contains BenchArgs.Filter -> Common.fail "--filter: only with --suite programs"
+    | None when args.Contains BenchArgs.Runs -> Common.fail "--runs: only with --suite programs"
+    | None -> runKernels args
+
+/// The kernels of `thru bench` without --suite.
+and private runKernels (args: ParseResults<BenchArgs>) : int =
     let target = args.GetResult(BenchArgs.Seconds, defaultValue = 1.0)
 
     if target <= 0.0 || target > 60.0 then

@@ -293,19 +293,48 @@ let run (args: ParseResults<RunArgs>) : int =
     let p = prepare args
     let json = args.Contains RunArgs.Json
     let stateOut = args.TryGetResult RunArgs.State_Out
+    let count = args.GetResult(RunArgs.Repeat, defaultValue = 1)
 
-    let single observation =
+    if count < 1 || count > 1_000_000 then
+        fail "--repeat: %d is not between 1 and 1000000" count
+
+    // With --repeat: run `count` times in this process, report the last result and every run's
+    // seconds (the execution of the transaction alone: no start-up, world building or output).
+    let timedRuns (execute: unit -> 'r) : 'r * float list =
+        let runs =
+            List.init count (fun _ ->
+                let sw = System.Diagnostics.Stopwatch.StartNew()
+                let r = execute ()
+                r, sw.Elapsed.TotalSeconds)
+
+        fst (List.last runs), List.map snd runs
+
+    let single (execute: unit -> 'r) (observe: 'r -> TxnObservation) =
+        let result, seconds = timedRuns execute
+        let observation = observe result
         stateOut |> Option.iter (fun path -> writeStateFile path p observation)
 
         if json then
-            printJson (jsonOf p observation)
+            let j = jsonOf p observation
+
+            if args.Contains RunArgs.Repeat then
+                j["seconds"] <- RawCommand.secondsJson (List.last seconds)
+                j["runs"] <- Json.arr (seconds |> List.map RawCommand.secondsJson)
+
+            printJson j
         else
             printResult p observation
+
+            if args.Contains RunArgs.Repeat then
+                printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))
 
         0
 
     match args.GetResult(RunArgs.Engine, defaultValue = Model) with
-    | Model -> single (TxnObservation.ofModel (Execution.execute p.Env p.Wire))
-    | EngineChoice.Engine -> single (runEngine p)
+    | Model -> single (fun () -> Execution.execute p.Env p.Wire) TxnObservation.ofModel
+    | EngineChoice.Engine ->
+        let env = TxnFixture.engineEnvironment p.Env
+        single (fun () -> Thru.Engine.TransactionExecutor.Execute(env, System.ReadOnlySpan p.Wire)) (TxnObservation.ofEngine env)
+    | Both when args.Contains RunArgs.Repeat -> fail "--repeat: not with --engine both"
     | Both -> runBoth p json stateOut
     | Unicorn -> fail "--engine unicorn runs raw mode only (Unicorn has no Thru address space or syscalls)"
