@@ -1,4 +1,4 @@
-/// `thru bench [--json] [--seconds S]`: instructions per second of the engine, the model and
+/// `thrumodel bench [--json] [--seconds S]`: instructions per second of the engine, the model and
 /// Unicorn (without hooks, and with a per-instruction counting hook, which is what metering would
 /// cost it) on the same kernels, and transactions per second of a simple transfer. Every figure
 /// comes from one run on this machine; compare ratios, not absolute numbers, across machines.
@@ -246,7 +246,7 @@ let rec run (args: ParseResults<BenchArgs>) : int =
     | None when args.Contains BenchArgs.Runs -> Common.fail "--runs: only with --suite programs"
     | None -> runKernels args
 
-/// The kernels of `thru bench` without --suite.
+/// The kernels of `thrumodel bench` without --suite.
 and private runKernels (args: ParseResults<BenchArgs>) : int =
     let target = args.GetResult(BenchArgs.Seconds, defaultValue = 1.0)
 

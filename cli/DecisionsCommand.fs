@@ -1,4 +1,4 @@
-/// `thru decisions [--markdown | --json]`: the register of spec decisions the model implements.
+/// `thrumodel decisions [--markdown | --json]`: the register of spec decisions the model implements.
 module Thru.Cli.DecisionsCommand
 
 open Argu

@@ -1,8 +1,8 @@
-/// `thru demo`: the main job of `make demo`. Disassembles a small embedded RV64 program, runs it
+/// `thrumodel demo`: the main job of `make demo`. Disassembles a small embedded RV64 program, runs it
 /// in raw mode on the model and on Unicorn and shows that they agree; checks a straight-line
 /// Zba/Zbb/Zknh sequence on the model against qemu-user; then runs a few of the C example
 /// programs (examples/build, built by `make examples`) as transactions on the model and on the
-/// engine, through the path of `thru run`, and shows that their observations are identical.
+/// engine, through the path of `thrumodel run`, and shows that their observations are identical.
 module Thru.Cli.DemoCommand
 
 open Argu
@@ -130,7 +130,7 @@ let private exampleRuns: (string * string option * string * string) list =
 
 let private examplePart () =
     printfn "\n3. Thru programs written in C with the SDK (sdk/, examples/), each run as a transaction on the"
-    printfn "   model and on the engine, exactly as `thru run` runs them:"
+    printfn "   model and on the engine, exactly as `thrumodel run` runs them:"
 
     match repoRoot () with
     | None ->
@@ -144,7 +144,7 @@ let private examplePart () =
             printfn "\n   (skipped: %s not built; run `make examples`)" (String.concat ", " missing)
             true
         else
-            let parser = ArgumentParser.Create<Args.RunArgs>(programName = "thru run")
+            let parser = ArgumentParser.Create<Args.RunArgs>(programName = "thrumodel run")
 
             let agree =
                 [ for program, world, instr, what in exampleRuns ->
@@ -168,7 +168,7 @@ let private examplePart () =
                       let engine = TxnObservation.ofEngine engineEnv (Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan p.Wire))
                       let differences = TxnObservation.differences model engine
                       printfn "\n   %s" what
-                      printfn "   $ thru run %s" (String.concat " " shown)
+                      printfn "   $ thrumodel run %s" (String.concat " " shown)
                       printfn "     result    %s  (%d CU, %d memory unit%s)" (outcome model) model.ConsumedComputeUnits model.ConsumedMemoryUnits (if model.ConsumedMemoryUnits = 1UL then "" else "s")
 
                       for idx, data in model.Logs do

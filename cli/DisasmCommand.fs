@@ -1,4 +1,4 @@
-/// `thru disasm FILE [--base HEX]`: the disassembly of a flat binary or of a Thru executable.
+/// `thrumodel disasm FILE [--base HEX]`: the disassembly of a flat binary or of a Thru executable.
 /// A valid Thru executable (version header, zero trailer) is listed as the program segment sees
 /// it: from 0x3000000 (decision D-PC), the header skipped, the trailer marked.
 module Thru.Cli.DisasmCommand

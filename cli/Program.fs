@@ -19,7 +19,7 @@ let private dispatch (results: ParseResults<CliArgs>) =
 
 [<EntryPoint>]
 let main argv =
-    let parser = ArgumentParser.Create<CliArgs>(programName = "thru")
+    let parser = ArgumentParser.Create<CliArgs>(programName = "thrumodel")
 
     try
         dispatch (parser.ParseCommandLine(argv, raiseOnUsage = true))
@@ -31,9 +31,9 @@ let main argv =
         eprintfn "%s" e.Message
         2
     | UserError message ->
-        eprintfn "thru: %s" message
+        eprintfn "thrumodel: %s" message
         2
     | e ->
         // Not the user's mistake: a bug or a broken installation. One line, and a distinct exit code.
-        eprintfn "thru: internal error: %s: %s" (e.GetType().Name) e.Message
+        eprintfn "thrumodel: internal error: %s: %s" (e.GetType().Name) e.Message
         70

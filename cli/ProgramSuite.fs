@@ -1,4 +1,4 @@
-/// `thru bench --suite programs [--json] [--filter TEXT] [--runs N]`: the real-program suite of
+/// `thrumodel bench --suite programs [--json] [--filter TEXT] [--runs N]`: the real-program suite of
 /// bench/ (issue 14). Every measurement is a FRESH process (this same executable with `raw` or
 /// `run`, qemu-riscv64, or the native binary), repeated `--runs` times, the median reported; no
 /// JIT state is shared between measurements. Before anything is timed, every build of a program
@@ -15,7 +15,7 @@ open Thru.Compare
 open Thru.Cli.Common
 open Spectre.Console
 
-/// The step limit passed to `thru raw` (its default of 10^6 is far too small for the suite).
+/// The step limit passed to `thrumodel raw` (its default of 10^6 is far too small for the suite).
 let private maxSteps = 100_000_000_000L
 
 /// Runs per warm process: the engine reports the last (compiled code reused from the earlier runs).
@@ -44,7 +44,7 @@ type ProcessResult =
       Stderr: string
       Wall: float }
 
-/// The command that starts this same executable: the apphost itself, or `dotnet thru.dll`.
+/// The command that starts this same executable: the apphost itself, or `dotnet thrumodel.dll`.
 let private self () : string * string list =
     let path = Environment.ProcessPath
 
@@ -127,7 +127,7 @@ let private parseJson (what: string) (r: ProcessResult) : JsonObject =
     with e ->
         measurementError "%s: output is not JSON (%s)" what e.Message
 
-/// `thru raw IMAGE --json --max-steps … --repeat N` in a fresh process, with `engine` ("engine" or
+/// `thrumodel raw IMAGE --json --max-steps … --repeat N` in a fresh process, with `engine` ("engine" or
 /// "unicorn") and the tier set by THRU_ENGINE_TIER (None: the default tier).
 let private rawChild (image: string) (engine: string) (tier: string option) (unhooked: bool) (repeat: int) : RawRun =
     let exe, prefix = self ()
@@ -137,7 +137,7 @@ let private rawChild (image: string) (engine: string) (tier: string option) (unh
         @ [ "raw"; image; "--engine"; engine; "--max-steps"; string maxSteps; "--json"; "--repeat"; string repeat ]
         @ (if unhooked then [ "--unhooked" ] else [])
 
-    let what = sprintf "thru raw %s --engine %s%s%s" (Path.GetFileName image) engine (if unhooked then " --unhooked" else "") (tier |> Option.map (sprintf " (THRU_ENGINE_TIER=%s)") |> Option.defaultValue "")
+    let what = sprintf "thrumodel raw %s --engine %s%s%s" (Path.GetFileName image) engine (if unhooked then " --unhooked" else "") (tier |> Option.map (sprintf " (THRU_ENGINE_TIER=%s)") |> Option.defaultValue "")
     let r = spawn exe args [ "THRU_ENGINE_TIER", tier ]
     let j = parseJson what r
     let stop = j["stop"].GetValue<string>()
@@ -326,7 +326,7 @@ let private measureProgram (progress: string -> unit) (runs: int) (p: Program) :
 // Thru transactions
 // ---------------------------------------------------------------------------------------------
 
-/// A transaction run with `thru run … --engine engine`: its arguments and what it must report.
+/// A transaction run with `thrumodel run … --engine engine`: its arguments and what it must report.
 type Transaction =
     { Name: string
       Description: string
@@ -376,11 +376,11 @@ let private transactions (root: string) : Transaction list =
         ExitCode = 7UL
         MaxCallDepth = Some 4L } ]
 
-/// `thru run ARGS --engine engine --json --repeat N` in a fresh process; checks the outcome.
+/// `thrumodel run ARGS --engine engine --json --repeat N` in a fresh process; checks the outcome.
 let private runChild (t: Transaction) (repeat: int) : JsonObject * float list * float =
     let exe, prefix = self ()
     let r = spawn exe (prefix @ [ "run" ] @ t.Args @ [ "--engine"; "engine"; "--json"; "--repeat"; string repeat ]) [ "THRU_ENGINE_TIER", None ]
-    let j = parseJson (sprintf "thru run (%s)" t.Name) r
+    let j = parseJson (sprintf "thrumodel run (%s)" t.Name) r
     let vmError = j["vm_error"].GetValue<int64>()
     let code = UInt64.Parse(j["user_error_code"].GetValue<string>())
 
@@ -420,7 +420,7 @@ let private steadyState (progress: string -> unit) (t: Transaction) =
     let instructions = j["instruction_counter"].GetValue<int64>()
     {| Instructions = instructions; Seconds = median half; Mips = mips instructions (median half) |}
 
-/// `thru run hello.bin` (default engine, the model) and `--engine engine`: whole-process wall.
+/// `thrumodel run hello.bin` (default engine, the model) and `--engine engine`: whole-process wall.
 let private helloWall (root: string) (runs: int) (engine: string option) =
     let exe, prefix = self ()
     let hello = Path.Combine(root, "examples", "build", "hello.bin")
@@ -428,7 +428,7 @@ let private helloWall (root: string) (runs: int) (engine: string option) =
     let once () =
         let r = spawn exe args [ "THRU_ENGINE_TIER", None ]
         if r.ExitCode <> 0 || not (r.Stdout.Contains "Hello, Thru!") then
-            measurementError "thru run hello.bin%s: exit code %d: %s" (engine |> Option.map (sprintf " --engine %s") |> Option.defaultValue "") r.ExitCode (r.Stderr.Trim())
+            measurementError "thrumodel run hello.bin%s: exit code %d: %s" (engine |> Option.map (sprintf " --engine %s") |> Option.defaultValue "") r.ExitCode (r.Stderr.Trim())
         r.Wall
     once () |> ignore // untimed: page cache
     median [ for _ in 1..runs -> once () ]
@@ -557,9 +557,9 @@ let run (json: bool) (filter: string option) (runs: int) : int =
     let hello =
         if withHello then
             step "run-hello" (fun progress ->
-                progress "thru run hello.bin (default engine: the model)"
+                progress "thrumodel run hello.bin (default engine: the model)"
                 let model = helloWall root runs None
-                progress "thru run hello.bin --engine engine"
+                progress "thrumodel run hello.bin --engine engine"
                 let engine = helloWall root runs (Some "engine")
                 model, engine)
         else
@@ -673,7 +673,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
             (started.ToString "yyyy-MM-dd HH:mm 'UTC'") cpu Environment.ProcessorCount loadBefore loadAfter
         printfn "Every figure is the median of %d fresh processes (no JIT or compiled code shared between measurements);" runs
         printfn "every build of every program returned the recorded checksum before timing and in every timed run."
-        printfn "Seconds: \"run\" = the execution alone (thru raw's \"seconds\": no start-up, loading or output); \"wall\" = the whole process;"
+        printfn "Seconds: \"run\" = the execution alone (thrumodel raw's \"seconds\": no start-up, loading or output); \"wall\" = the whole process;"
         printfn "\"(JIT)\" = .NET JIT compiling during that run, all threads (the compiled tier's methods and the runtime's tiering of the engine)."
         printfn "Unicorn %s runs UNHOOKED (no memory hook, so misaligned accesses are not refused; no counting hook) on the rv64imc build;" Thru.Interop.Unicorn.Version
         printfn "the engine, qemu (%s, -cpu %s) and native (host gcc -O2) run the full-ISA build." qemuVersion qemuCpu
@@ -733,7 +733,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
                            "" ] ])
 
         if not txnRows.IsEmpty then
-            printfn "Thru transactions (thru run --engine engine; run = the executor call, first in a fresh process; wall = the whole process):"
+            printfn "Thru transactions (thrumodel run --engine engine; run = the executor call, first in a fresh process; wall = the whole process):"
 
             table
                 [ "transaction"; "instructions"; "compute units"; "run"; "wall"; "what" ]
@@ -746,7 +746,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
         | None -> ()
 
         match hello with
-        | Some(model, engine) -> printfn "thru run examples/build/hello.bin, whole process: %.3f s (default engine, the model); %.3f s with --engine engine." model engine
+        | Some(model, engine) -> printfn "thrumodel run examples/build/hello.bin, whole process: %.3f s (default engine, the model); %.3f s with --engine engine." model engine
         | None -> ()
 
         printfn ""
@@ -759,7 +759,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
         all.WarmVsQemu |> Option.iter (fun v -> printfn "  engine warm at least 2x faster than qemu whole process, geomean: %.2f (needs <= 0.50), %s" v (yes (v <= 0.5)))
         all.InterpreterMips |> Option.iter (fun v -> printfn "  interpreter >= 500 M instr/s, geomean: %.0f, %s" v (yes (v >= 500.0)))
         steady |> Option.iter (fun s -> printfn "  txn-sha256-32k steady state >= 1500 M instr/s: %.0f, %s" s.Mips (yes (s.Mips >= 1500.0)))
-        hello |> Option.iter (fun (model, engine) -> printfn "  thru run hello <= 0.150 s wall: %.3f s (model, the default), %.3f s (engine): %s" model engine (yes (model <= 0.150)))
+        hello |> Option.iter (fun (model, engine) -> printfn "  thrumodel run hello <= 0.150 s wall: %.3f s (model, the default), %.3f s (engine): %s" model engine (yes (model <= 0.150)))
 
         if failures.Count > 0 then
             printfn ""

@@ -1,7 +1,7 @@
-/// `thru proof PROGRAM [--accounts FILE] (--key HEX | --account NAME)`: the state proof of a key
+/// `thrumodel proof PROGRAM [--accounts FILE] (--key HEX | --account NAME)`: the state proof of a key
 /// in the world's state trie (decision D-STATE-TRIE), as hex: an EXISTING proof when the account
 /// exists, a CREATION proof (of absence) otherwise. Its slot is the world's current slot, so it
-/// verifies against the state root that `thru run` gives every block.
+/// verifies against the state root that `thrumodel run` gives every block.
 module Thru.Cli.ProofCommand
 
 open Argu

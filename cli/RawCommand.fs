@@ -1,4 +1,4 @@
-/// `thru raw FILE [--base HEX] [--engine …] [--max-steps N] [--json] [--repeat N]`: raw RV64 mode.
+/// `thrumodel raw FILE [--base HEX] [--engine …] [--max-steps N] [--json] [--repeat N]`: raw RV64 mode.
 module Thru.Cli.RawCommand
 
 open System.Diagnostics
@@ -106,7 +106,7 @@ let private runBoth (image: byte[]) (baseAddress: uint64) (maxSteps: int64) (cou
 
     if differences.IsEmpty then 0 else 1
 
-/// `--engine unicorn --unhooked` (hidden; for `thru bench --suite programs`): Unicorn as fast as it
+/// `--engine unicorn --unhooked` (hidden; for `thrumodel bench --suite programs`): Unicorn as fast as it
 /// runs, with none of the hooks that make it an oracle: no memory hook (so misaligned accesses are
 /// NOT refused, unlike every other raw run) and no counting hook (so the retired count is unknown
 /// and the step limit is not applied). Only the interrupt hook stays, which stops the run at the

@@ -1,4 +1,4 @@
-/// `thru run PROGRAM [--instr HEX] [--accounts FILE] [--cu N] [--su N] [--mu N] [--engine …]
+/// `thrumodel run PROGRAM [--instr HEX] [--accounts FILE] [--cu N] [--su N] [--mu N] [--engine …]
 /// [--json] [--txn FILE] [--state-out FILE]`: run an executable as the program of a transaction and
 /// print the result, logs, events and changed accounts. PROGRAM is an image file, or the key of a
 /// program account of the accounts file; --state-out writes the state after the transaction as an
@@ -29,7 +29,7 @@ type Budgets =
       StateUnits: uint16
       MemoryUnits: uint16 }
 
-/// The budgets `thru run` uses unless told otherwise.
+/// The budgets `thrumodel run` uses unless told otherwise.
 let defaultBudgets =
     { ComputeUnits = 10_000_000u
       StateUnits = 10_000us
@@ -264,7 +264,7 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
 
     match stateOut with
     | Some path when differences.IsEmpty -> writeStateFile path p model
-    | Some path -> eprintfn "thru: %s not written: the model and the engine disagree" path
+    | Some path -> eprintfn "thrumodel: %s not written: the model and the engine disagree" path
     | None -> ()
 
     if json then

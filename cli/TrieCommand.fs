@@ -1,4 +1,4 @@
-/// `thru trie root|prove|verify`: the state trie (docs/spec/transactions.md §6) for auditors and
+/// `thrumodel trie root|prove|verify`: the state trie (docs/spec/transactions.md §6) for auditors and
 /// other implementations, over a file of (pubkey, value hash) entries, independent of any world.
 module Thru.Cli.TrieCommand
 

@@ -1,4 +1,4 @@
-/// The world a `thru run` transaction runs in, read from an accounts file (JSON):
+/// The world a `thrumodel run` transaction runs in, read from an accounts file (JSON):
 ///
 ///   { "slot": 1000, "chainId": 1, "fee": 1,
 ///     "stateCounter": 934359738368, "compressedAt": [ { "pubkey": "<hex>", "slot": 900 } ],
@@ -12,7 +12,7 @@
 ///                     "program": false, "writable": true, "exists": true } ] }
 ///
 /// Every field is optional. The state root of every block commits to the accounts that exist,
-/// ephemeral ones excepted (decisions D-STATE-TRIE, D-EPHEMERAL), so `thru proof` can print proofs
+/// ephemeral ones excepted (decisions D-STATE-TRIE, D-EPHEMERAL), so `thrumodel proof` can print proofs
 /// that verify against it. "stateCounter" is the chain's global activated state counter (default:
 /// past the 32 GiB compression baseline) and "compressedAt" the slot at which each compressed
 /// account was compressed (decision D-COMPRESS).

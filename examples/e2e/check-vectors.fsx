@@ -1,4 +1,4 @@
-// check-vectors.fsx -- run every vector of examples/e2e/vectors.json with `thru run` and check it.
+// check-vectors.fsx -- run every vector of examples/e2e/vectors.json with `thrumodel run` and check it.
 //
 //   make examples && dotnet build cli -c Release
 //   dotnet fsi examples/e2e/check-vectors.fsx [ID ...]
@@ -22,7 +22,7 @@ let doc = JsonNode.Parse(File.ReadAllText(Path.Combine(__SOURCE_DIRECTORY__, "ve
 let thru =
     match Environment.GetEnvironmentVariable "THRU" with
     | null
-    | "" -> [ "dotnet"; Path.Combine(root, "cli", "bin", "Release", "net10.0", "thru.dll") ]
+    | "" -> [ "dotnet"; Path.Combine(root, "cli", "bin", "Release", "net10.0", "thrumodel.dll") ]
     | s -> s.Split(' ', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray
 
 /// Run thru with `args` from the repository root: exit code and standard output.

@@ -1,6 +1,6 @@
-/// BenchmarkDotNet benchmarks of the engine, the model and Unicorn on the kernels of `thru bench`
+/// BenchmarkDotNet benchmarks of the engine, the model and Unicorn on the kernels of `thrumodel bench`
 /// (cli/Kernels.fs). Run: dotnet run -c Release --project tests/Thru.Bench -- --filter '*'
-/// The `thru bench` verb measures the same things in one quick run and prints ratios.
+/// The `thrumodel bench` verb measures the same things in one quick run and prints ratios.
 module Thru.Bench.Benchmarks
 
 open BenchmarkDotNet.Attributes

@@ -17,7 +17,7 @@ let tests =
 
             for d in Decisions.register do
                 Expect.stringContains text (sprintf "| %s |" d.Id) d.Id
-                Expect.stringContains text (d.Choice.Replace("|", "\\|")) (sprintf "%s: choice text out of date (regenerate with thru decisions --markdown)" d.Id)
+                Expect.stringContains text (d.Choice.Replace("|", "\\|")) (sprintf "%s: choice text out of date (regenerate with thrumodel decisions --markdown)" d.Id)
 
         testCase "every decision id cited in the model, the engine, the proofs, compare and the CLI is in the register" <| fun () ->
             let root = Path.GetDirectoryName(Thru.Tests.Generators.artifactsDir)

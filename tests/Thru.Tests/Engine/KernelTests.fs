@@ -1,4 +1,4 @@
-/// The kernels of `thru bench` (cli/Kernels.fs) compute what they claim, so that a benchmark
+/// The kernels of `thrumodel bench` (cli/Kernels.fs) compute what they claim, so that a benchmark
 /// figure is a figure for real work: the SHA-256 kernel against FIPS 180-2, and every kernel on
 /// the engine against the model, raw and Thru mode.
 module Thru.Tests.Engine.KernelTests

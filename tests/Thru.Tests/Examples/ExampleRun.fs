@@ -1,5 +1,5 @@
 /// Running the C example programs (examples/build/*.bin, built by `make examples`) exactly as
-/// `thru run` does: the command line is parsed by the CLI's own Argu parser, and
+/// `thrumodel run` does: the command line is parsed by the CLI's own Argu parser, and
 /// RunCommand.prepare loads the accounts file (cli/World.fs), builds and signs the transaction
 /// and the environment; the model and the engine then execute the same wire bytes.
 module Thru.Tests.Examples.ExampleRun
@@ -32,9 +32,9 @@ let world (name: string) =
     if not (File.Exists path) then failtest (sprintf "%s is missing" path)
     path
 
-let private parser = ArgumentParser.Create<Thru.Cli.Args.RunArgs>(programName = "thru run")
+let private parser = ArgumentParser.Create<Thru.Cli.Args.RunArgs>(programName = "thrumodel run")
 
-/// `thru run PROGRAM [--accounts WORLD] [--instr HEX] [--cu N]` up to the execution: the
+/// `thrumodel run PROGRAM [--accounts WORLD] [--instr HEX] [--cu N]` up to the execution: the
 /// prepared environment and wire transaction (cli/RunCommand.fs).
 let prepare (program: string) (worldName: string option) (instr: byte[]) (cu: int64 option) : Thru.Cli.RunCommand.Prepared =
     let args =
@@ -50,9 +50,9 @@ let prepare (program: string) (worldName: string option) (instr: byte[]) (cu: in
     try
         Thru.Cli.RunCommand.prepare (parser.Parse(Array.ofList args))
     with Thru.Cli.Common.UserError message ->
-        failtestf "thru run %s: %s" (String.concat " " args) message
+        failtestf "thrumodel run %s: %s" (String.concat " " args) message
 
-/// The model's observation of a prepared run (what `thru run` prints).
+/// The model's observation of a prepared run (what `thrumodel run` prints).
 let runModel (p: Thru.Cli.RunCommand.Prepared) = TxnObservation.ofModel (Execution.execute p.Env p.Wire)
 
 /// The engine's observation of the same transaction in the same world.
@@ -61,7 +61,7 @@ let runEngine (p: Thru.Cli.RunCommand.Prepared) =
     TxnObservation.ofEngine env (Thru.Engine.TransactionExecutor.Execute(env, System.ReadOnlySpan p.Wire))
 
 /// The state proof of the world's account `name` against the world's state root, at the
-/// world's slot: what `thru proof PROGRAM --accounts WORLD --account NAME` prints (as bytes).
+/// world's slot: what `thrumodel proof PROGRAM --accounts WORLD --account NAME` prints (as bytes).
 let proof (program: string) (worldName: string) (name: string) : byte[] =
     let image = File.ReadAllBytes(binary program)
     let w = Thru.Cli.World.load (Some(world worldName)) image

@@ -1,5 +1,5 @@
 /// The C example programs end to end (issue 6): every scenario of examples/SCENARIOS.md runs
-/// through the path of `thru run` (the accounts files of examples/worlds/) on the model, which
+/// through the path of `thrumodel run` (the accounts files of examples/worlds/) on the model, which
 /// must give the documented result, user error code, reverting program, fault, logs, events and
 /// account changes; and on the engine, whose observation must be identical to the model's.
 module Thru.Tests.Examples.ExampleScenarioTests
@@ -312,7 +312,7 @@ let private checkAccounts (s: Scenario) (p: Thru.Cli.RunCommand.Prepared) (o: Tx
             | None -> ()
         | _, None -> same (what + ": unchanged") before (after.TryFind k)
 
-/// Run a scenario on the model through `thru run`'s path; the prepared run and the observation.
+/// Run a scenario on the model through `thrumodel run`'s path; the prepared run and the observation.
 let private runOnModel (s: Scenario) =
     let p = prepare s.Program s.World (s.Instr()) s.Cu
     p, runModel p
@@ -335,7 +335,7 @@ let tests =
             Expect.equal engine.Engine "engine" "engine.Engine"
             expectEmpty (TxnObservation.differences model engine) (sprintf "S%02d: model vs engine" s.N)
 
-        testCase "the README's two thru run examples do what it says" <| fun () ->
+        testCase "the README's two thrumodel run examples do what it says" <| fun () ->
             let o = runModel (prepare "counter" (Some "counter") (u64 3UL) None)
             same "counter.json, --instr 0300000000000000" (0, [ 1, "counter: 5 -> 8" ]) (o.VmError, o.Logs |> List.map (fun (i, d) -> i, text d))
             let o = runModel (prepare "chain_a" (Some "chain") (hex "03000200ffff0202000700000000000000") None)
@@ -351,7 +351,7 @@ let tests =
         testCase "every world file and every example program is used by a scenario" <| fun () ->
             let worlds = IO.Directory.GetFiles(IO.Path.Combine(examplesDir, "worlds"), "*.json") |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
             let used = scenarios |> List.choose (fun s -> s.World) |> Set.ofList
-            // counter.json and chain.json are the README's examples of `thru run`.
+            // counter.json and chain.json are the README's examples of `thrumodel run`.
             same "world files no scenario uses" Set.empty (Set.difference worlds (Set.union used (set [ "counter"; "chain" ])))
             let programs = IO.Directory.GetFiles(examplesDir, "*.c", IO.SearchOption.AllDirectories) |> Array.map IO.Path.GetFileNameWithoutExtension |> Set.ofArray
             // The stand-ins of examples/e2e/ are used by the vectors of examples/e2e/vectors.json.
