@@ -105,9 +105,8 @@ internal sealed unsafe class CodePage
     public bool Straddles;
     /// <summary>The compiled tier's code, by entry slot (made on the first compilation in the page; dropped with the slots).</summary>
     public CompiledCode?[]? Compiled;
-    /// <summary>Entries whose region was looked up in the shared cache and missed, and that the machine could not compile
-    /// yet (one bit per slot): later attempts first check that the machine may compile.</summary>
-    public ulong[]? LookedUp;
+    /// <summary>Attempts to run compiled code at each entry slot (<see cref="Machine"/>'s tier policy; made on the first).</summary>
+    public ushort[]? Visits;
 
     public CodePage(ulong pageAddress)
     {
@@ -127,7 +126,7 @@ internal sealed unsafe class CodePage
 
         Straddles = false;
         Compiled = null;
-        LookedUp = null;
+        Visits = null;
     }
 
     public void Free() => NativeMemory.Free(SlotArray);
@@ -153,12 +152,17 @@ internal sealed unsafe class CodePage
 /// writes, marks the page dirty, and makes the hot loop leave after the store. The dispatcher then clears the
 /// page's slots before anything else runs, so the next fetch of those bytes decodes the new instruction.</para>
 /// </remarks>
-public sealed unsafe class Machine : IDisposable
+public sealed unsafe partial class Machine : IDisposable
 {
     public const int RegisterSlots = 33;
     internal const ulong InvalidTag = 0x800; // bit 11 never survives the tag mask
-    internal const int TlbEntries = 256;
-    internal const int CodeTlbEntries = 64;
+    /// <summary>Data TLB entries (direct-mapped, 32 bytes each): 4096 cover 16 MiB, the size of a segment, so a program
+    /// walking a few MiB at random (ptrchase: 4 MiB) misses only on conflicts; 256 made the miss path 43% of its time.
+    /// A flush clears only the entries filled since the last one (<see cref="filledLog"/>), so a bigger TLB does not make
+    /// the flush after every syscall dearer.</summary>
+    internal const int TlbEntries = 4096;
+    private const int FillLogSize = 64;
+    internal const int CodeTlbEntries = 256;
     /// <summary>Decoded pages kept before the whole cache is dropped (bounds memory at ~70 MB).</summary>
     private const int MaxCodePages = 2048;
 
@@ -173,11 +177,11 @@ public sealed unsafe class Machine : IDisposable
     private readonly int maxCompiledInstructions;
     private int compiledInstructions;
     private readonly bool paced;
-    /// <summary>Retired instructions already spent on compilation (<see cref="EngineOptions.PaceCompilation"/>).</summary>
-    private long compileSpent;
-    /// <summary>What compiling costs, in interpreted instructions of about the same time (measured: ~100 µs of JIT per
-    /// region and ~2 µs per guest instruction, against ~1.5 ns per interpreted instruction, on the 2-core machine).</summary>
-    private const long CompileCostRegion = 60_000, CompileCostInstruction = 1_200;
+    /// <summary>The TLB entries filled since the last flush (the first <see cref="FillLogSize"/>); more: a full flush.</summary>
+    /// <summary>The code pages of the code TLB's entries (the dispatcher's lookup before the dictionary).</summary>
+    private readonly CodePage?[] codeTlbPages = new CodePage?[CodeTlbEntries];
+    private readonly int[] filledLog = new int[FillLogSize];
+    private int filledCount = int.MaxValue;
     /// <summary>The page of the last dispatch (a dictionary lookup saved when the pc stays in it).</summary>
     private CodePage? lastPage;
 
@@ -275,6 +279,7 @@ public sealed unsafe class Machine : IDisposable
     /// Runs until ecall, ebreak, a fault, or the budget cannot pay for the next instruction.
     /// Never throws for any guest program; the budget bounds every run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public StopReason Run()
     {
         ObjectDisposedException.ThrowIf(st == null, this);
@@ -298,7 +303,13 @@ public sealed unsafe class Machine : IDisposable
             FaultKind fetchFault = FaultKind.None;
             if (page == null || page.PageAddress != (pc & ~0xFFFUL))
             {
-                page = lastPage = FindCodePage(pc & ~0xFFFUL, out fetchFault);
+                page = codeTlbPages[(pc >> 12) & (CodeTlbEntries - 1)];
+                if (page == null || page.PageAddress != (pc & ~0xFFFUL))
+                {
+                    page = FindCodePage(pc & ~0xFFFUL, out fetchFault);
+                }
+
+                lastPage = page;
             }
 
             if (page == null || (pc & 1) != 0)
@@ -382,18 +393,36 @@ public sealed unsafe class Machine : IDisposable
 
     /// <summary>
     /// The compiled code of the region entered at slot <paramref name="index"/>: from the shared cache, or compiled now
-    /// when the machine may (<see cref="EngineOptions.PaceCompilation"/>, <see cref="EngineOptions.MaxCompiledInstructions"/>).
-    /// Null when not: the entry then counts down from 254 before the next attempt, which (the first lookup having
-    /// missed) only compiles, when the allowance has grown enough.
+    /// when the machine may. Null when not: the entry then counts down 254 more interpreted entries before the next
+    /// attempt.
     /// </summary>
+    /// <remarks>
+    /// <para>The tier policy. An entry reaches this after <see cref="EngineOptions.HotThreshold"/> interpreted entries,
+    /// then every 254 more (<see cref="CodePage.Visits"/> counts the attempts). The first attempt looks the region up in
+    /// the process-wide cache (<see cref="BlockCompiler.Shared"/>), which costs nothing to use. Compiling is decided by
+    /// the compile-cost model (<see cref="BlockCompiler.CompileCost"/>) when <see cref="EngineOptions.PaceCompilation"/>
+    /// is set: the region is compiled once its interpreted entries have taken as long as compiling it is estimated to
+    /// take (and the process's first compilation, which also pays the compiler's own start-up, waits until the machine
+    /// has run about that long). Unpaced (tests), every attempt compiles.</para>
+    /// <para>Why entries and not instructions: a region pays back per entry of its entry block (a loop's head is entered
+    /// once per iteration, by the interpreter too), so the entries already interpreted are the best predictor of those
+    /// to come. JIT time is 0.1 to several ms per region: a threshold of 64 entries compiled regions that never paid it
+    /// back (programs with many cold pages ran 2 to 4 times slower than interpreted).</para>
+    /// </remarks>
     private CompiledCode? Compile(CodePage page, int index)
     {
         Slot* s = page.SlotArray + index;
         s->Heat = 254;
-        bool lookedUp = page.LookedUp != null && (page.LookedUp[index >> 6] & (1UL << index)) != 0;
-        if (lookedUp && !MayCompile(s->SuffixCount))
+        ref ushort visits = ref (page.Visits ??= new ushort[CodePage.Slots])[index];
+        long entries = hotThreshold + 254L * visits;
+        if (visits < ushort.MaxValue)
         {
-            return null;
+            visits++;
+        }
+
+        if (visits > 1 && !MayCompile(s, entries, null))
+        {
+            return null; // the cache was looked up at the first attempt; compiling is not yet worth it
         }
 
         List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, out int instructions);
@@ -405,26 +434,45 @@ public sealed unsafe class Machine : IDisposable
         byte[] key = BlockCompiler.Key(page, blocks);
         if (!BlockCompiler.Shared.TryGet(key, out CompiledCode? compiled))
         {
-            if (!MayCompile(instructions))
+            if (!MayCompile(s, entries, instructions))
             {
-                (page.LookedUp ??= new ulong[CodePage.Slots / 64])[index >> 6] |= 1UL << index;
                 return null;
             }
 
-            compiled = BlockCompiler.Compile(page, blocks);
+            compiled = BlockCompiler.Compile(page, blocks, out long ticks);
+            BlockCompiler.CompileCost.Record(instructions, ticks);
             BlockCompiler.Shared.Add(key, compiled, instructions);
             compiledInstructions += instructions;
-            compileSpent += CompileCostRegion + CompileCostInstruction * instructions;
         }
 
         s->Heat = 0;
         return (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
     }
 
-    /// <summary>Whether the machine may compile a region of <paramref name="instructions"/> instructions now.</summary>
-    private bool MayCompile(int instructions) =>
-        compiledInstructions + instructions <= maxCompiledInstructions
-        && (!paced || st->Count - compileSpent >= CompileCostRegion + CompileCostInstruction * instructions);
+    /// <summary>Whether the machine may compile the region entered at <paramref name="s"/> (of
+    /// <paramref name="instructions"/> instructions; null: not known yet, assume a small one) after
+    /// <paramref name="entries"/> interpreted entries.</summary>
+    private bool MayCompile(Slot* s, long entries, int? instructions)
+    {
+        if (compiledInstructions + (instructions ?? 0) > maxCompiledInstructions)
+        {
+            return false;
+        }
+
+        if (!paced)
+        {
+            return true;
+        }
+
+        if (!BlockCompiler.CompileCost.StartupPaid
+            && st->Count * BlockCompiler.CompileCost.InterpretedTicksPerInstruction < BlockCompiler.CompileCost.StartupTicks)
+        {
+            return false;
+        }
+
+        double saved = entries * (double)s->SuffixCount * BlockCompiler.CompileCost.SavedTicksPerInstruction;
+        return saved >= BlockCompiler.CompileCost.Estimate(instructions ?? s->SuffixCount);
+    }
 
     // ---------------------------------------------------------------- code cache
 
@@ -433,6 +481,7 @@ public sealed unsafe class Machine : IDisposable
         fault = FaultKind.None;
         if (codePages.TryGetValue(pageAddress, out CodePage? page))
         {
+            FillCodeTlb(page); // refilled here: an entry evicted by a conflict would otherwise send every jump to this page back here
             return page;
         }
 
@@ -450,10 +499,16 @@ public sealed unsafe class Machine : IDisposable
         page = new CodePage(pageAddress);
         codePages.Add(pageAddress, page);
         FlushWrite(pageAddress); // the page is watched from now on
-        CodeTlbEntry* e = st->CodeTlb + ((pageAddress >> 12) & (CodeTlbEntries - 1));
-        e->PageNumber = pageAddress >> 12;
-        e->Slots = page.SlotArray;
+        FillCodeTlb(page);
         return page;
+    }
+
+    private void FillCodeTlb(CodePage page)
+    {
+        CodeTlbEntry* e = st->CodeTlb + ((page.PageAddress >> 12) & (CodeTlbEntries - 1));
+        e->PageNumber = page.PageAddress >> 12;
+        e->Slots = page.SlotArray;
+        codeTlbPages[(page.PageAddress >> 12) & (CodeTlbEntries - 1)] = page;
     }
 
     private void DropCodeCache()
@@ -620,14 +675,27 @@ public sealed unsafe class Machine : IDisposable
 
     private void FlushTlb()
     {
-        for (int i = 0; i < TlbEntries; i++)
+        if (filledCount <= FillLogSize)
         {
-            st->Tlb[i] = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
+            for (int i = 0; i < filledCount; i++)
+            {
+                st->Tlb[filledLog[i]] = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
+            }
         }
+        else
+        {
+            for (int i = 0; i < TlbEntries; i++)
+            {
+                st->Tlb[i] = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
+            }
+        }
+
+        filledCount = 0;
     }
 
     private void FlushCodeTlb()
     {
+        Array.Clear(codeTlbPages);
         for (int i = 0; i < CodeTlbEntries; i++)
         {
             st->CodeTlb[i] = new CodeTlbEntry { PageNumber = ulong.MaxValue };
@@ -663,6 +731,16 @@ public sealed unsafe class Machine : IDisposable
     {
         TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
         ulong addend = (ulong)host - pageAddress;
+        if (filledCount < FillLogSize)
+        {
+            filledLog[filledCount] = (int)(e - st->Tlb);
+        }
+
+        if (filledCount <= FillLogSize)
+        {
+            filledCount++;
+        }
+
         if (e->Addend != addend || (e->ReadTag != pageAddress && e->WriteTag != pageAddress))
         {
             *e = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag, Addend = addend };
@@ -680,7 +758,7 @@ public sealed unsafe class Machine : IDisposable
     }
 
     /// <summary>A load the TLB could not serve. The value is left in State.Loaded (zero-extended).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal FaultKind LoadSlow(ulong address, int size)
     {
         FaultKind f = space.Resolve(address, size, Access.Read, out byte* p, out PagePermissions perms);
@@ -711,7 +789,7 @@ public sealed unsafe class Machine : IDisposable
     internal const int CodeModified = 0x100;
 
     /// <summary>A store the TLB could not serve: 0, a <see cref="FaultKind"/>, or <see cref="CodeModified"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     internal int StoreSlow(ulong address, int size, ulong value)
     {
         ulong page = address & ~0xFFFUL;
