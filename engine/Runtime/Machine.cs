@@ -201,7 +201,12 @@ public sealed unsafe partial class Machine : IDisposable
         this.costModel = costModel;
         codePages = code.Pages;
         st = (State*)NativeMemory.AllocZeroed((nuint)sizeof(State));
-        st->Tlb = (TlbEntry*)NativeMemory.AllocZeroed((nuint)(TlbEntries * sizeof(TlbEntry)));
+        st->Tlb = RentTlb(out bool clean);
+        if (clean)
+        {
+            filledCount = 0; // a returned TLB was flushed when its machine was disposed
+        }
+
         st->CodeTlb = (CodeTlbEntry*)NativeMemory.AllocZeroed((nuint)(CodeTlbEntries * sizeof(CodeTlbEntry)));
         FlushTlb();
         FlushCodeTlb();
@@ -420,21 +425,29 @@ public sealed unsafe partial class Machine : IDisposable
             visits++;
         }
 
-        if (visits > 1 && !MayCompile(s, entries, null))
+        bool first = visits == 1;
+        if (!first && !MayCompile(s, entries, s->SuffixCount, loops: true))
         {
-            return null; // the cache was looked up at the first attempt; compiling is not yet worth it
+            return null; // not worth it even at the most favourable estimate (checked before the region is built)
         }
 
-        List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, out int instructions);
+        List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, out int instructions, out bool loops);
         if (blocks == null)
         {
             return null; // the entry block alone is too long: interpreted (tried again every 254 entries, cheaply)
         }
 
+        // The cache is looked up at the first attempt (using what is there costs nothing), later only before compiling.
+        bool worth = MayCompile(s, entries, instructions, loops);
+        if (!first && !worth)
+        {
+            return null;
+        }
+
         byte[] key = BlockCompiler.Key(page, blocks);
         if (!BlockCompiler.Shared.TryGet(key, out CompiledCode? compiled))
         {
-            if (!MayCompile(s, entries, instructions))
+            if (!worth)
             {
                 return null;
             }
@@ -449,12 +462,12 @@ public sealed unsafe partial class Machine : IDisposable
         return (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
     }
 
-    /// <summary>Whether the machine may compile the region entered at <paramref name="s"/> (of
-    /// <paramref name="instructions"/> instructions; null: not known yet, assume a small one) after
-    /// <paramref name="entries"/> interpreted entries.</summary>
-    private bool MayCompile(Slot* s, long entries, int? instructions)
+    /// <summary>Whether the machine may compile the region entered at <paramref name="s"/>, of
+    /// <paramref name="instructions"/> instructions (a loop or not), after <paramref name="entries"/> interpreted
+    /// entries: within the cap, and (paced) worth it by the compile-cost model.</summary>
+    private bool MayCompile(Slot* s, long entries, int instructions, bool loops)
     {
-        if (compiledInstructions + (instructions ?? 0) > maxCompiledInstructions)
+        if (compiledInstructions + instructions > maxCompiledInstructions)
         {
             return false;
         }
@@ -470,8 +483,11 @@ public sealed unsafe partial class Machine : IDisposable
             return false;
         }
 
-        double saved = entries * (double)s->SuffixCount * BlockCompiler.CompileCost.SavedTicksPerInstruction;
-        return saved >= BlockCompiler.CompileCost.Estimate(instructions ?? s->SuffixCount);
+        // What compiled code would have saved on the entries so far: the entry block's instructions, less (unless the
+        // region loops back to its entry) the round trip between the tiers that each entry of a compiled region costs.
+        double perEntry = s->SuffixCount * BlockCompiler.CompileCost.SavedTicksPerInstruction
+            - (loops ? 0 : BlockCompiler.CompileCost.TransitionTicks);
+        return perEntry > 0 && entries * perEntry >= BlockCompiler.CompileCost.Estimate(instructions);
     }
 
     // ---------------------------------------------------------------- code cache
@@ -693,6 +709,38 @@ public sealed unsafe partial class Machine : IDisposable
         filledCount = 0;
     }
 
+    // A data TLB is 128 KiB: allocating and clearing one per machine cost tens of microseconds, more than a whole token
+    // transfer. Disposed machines leave theirs, flushed (usually only the few entries they filled), for the next machine
+    // made on the same thread.
+    [ThreadStatic]
+    private static Stack<nint>? spareTlbs;
+
+    private static TlbEntry* RentTlb(out bool clean)
+    {
+        if (spareTlbs != null && spareTlbs.Count > 0)
+        {
+            clean = true;
+            return (TlbEntry*)spareTlbs.Pop();
+        }
+
+        clean = false;
+        return (TlbEntry*)NativeMemory.Alloc((nuint)(TlbEntries * sizeof(TlbEntry)));
+    }
+
+    private void ReturnTlb(TlbEntry* tlb)
+    {
+        spareTlbs ??= new Stack<nint>();
+        if (spareTlbs.Count < 4)
+        {
+            FlushTlb();
+            spareTlbs.Push((nint)tlb);
+        }
+        else
+        {
+            NativeMemory.Free(tlb);
+        }
+    }
+
     private void FlushCodeTlb()
     {
         Array.Clear(codeTlbPages);
@@ -829,7 +877,7 @@ public sealed unsafe partial class Machine : IDisposable
         if (st != null)
         {
             DropCodeCache();
-            NativeMemory.Free(st->Tlb);
+            ReturnTlb(st->Tlb);
             NativeMemory.Free(st->CodeTlb);
             NativeMemory.Free(st);
             st = null;
