@@ -27,26 +27,6 @@ public enum StopReason : byte
     Limit,
 }
 
-/// <summary>One entry of the data TLB (direct-mapped). A tag is the page address; it can match
-/// only an address whose low bits (under the access size) are zero, so one compare checks the
-/// page and the alignment. <see cref="Machine.InvalidTag"/> never matches.</summary>
-[StructLayout(LayoutKind.Sequential, Size = 32)]
-internal struct TlbEntry
-{
-    public ulong ReadTag;
-    public ulong WriteTag;
-    /// <summary>host address = guest address + Addend.</summary>
-    public ulong Addend;
-}
-
-/// <summary>One entry of the code TLB: guest page number → its slot array.</summary>
-[StructLayout(LayoutKind.Sequential, Size = 16)]
-internal unsafe struct CodeTlbEntry
-{
-    public ulong PageNumber;
-    public Slot* Slots;
-}
-
 /// <summary>The machine state the hot loop works on, in unmanaged memory.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct State
@@ -76,63 +56,6 @@ internal unsafe struct State
 }
 
 /// <summary>
-/// The decoded pages of one body of code, by guest page address. Raw mode has one; Thru mode has one per program
-/// image (every program runs at the same addresses) and switches between them on invoke and return.
-/// </summary>
-internal sealed class CodeCache
-{
-    public readonly Dictionary<ulong, CodePage> Pages = new();
-
-    /// <summary>Releases every decoded page (idempotent).</summary>
-    public void Free()
-    {
-        foreach (CodePage p in Pages.Values)
-        {
-            p.Free();
-        }
-
-        Pages.Clear();
-    }
-}
-
-/// <summary>A decoded code page: 2048 slots plus two PageEnd sentinels, in unmanaged memory.</summary>
-internal sealed unsafe class CodePage
-{
-    public const int Slots = AddressSpace.PageSize / 2;
-    public readonly ulong PageAddress;
-    public readonly Slot* SlotArray;
-    /// <summary>A decoded 32-bit instruction at offset 0xFFE reads the next page: that page is watched too.</summary>
-    public bool Straddles;
-    /// <summary>The compiled tier's code, by entry slot (made on the first compilation in the page; dropped with the slots).</summary>
-    public CompiledCode?[]? Compiled;
-    /// <summary>Attempts to run compiled code at each entry slot (<see cref="Machine"/>'s tier policy; made on the first).</summary>
-    public ushort[]? Visits;
-
-    public CodePage(ulong pageAddress)
-    {
-        PageAddress = pageAddress;
-        SlotArray = (Slot*)NativeMemory.AllocZeroed((nuint)((Slots + 2) * sizeof(Slot)));
-        Clear();
-    }
-
-    /// <summary>Forget every decoded instruction (after a store into the bytes they came from).</summary>
-    public void Clear()
-    {
-        new Span<byte>(SlotArray, Slots * sizeof(Slot)).Clear();
-        for (int i = Slots; i < Slots + 2; i++)
-        {
-            SlotArray[i] = new Slot { Op = Op.PageEnd };
-        }
-
-        Straddles = false;
-        Compiled = null;
-        Visits = null;
-    }
-
-    public void Free() => NativeMemory.Free(SlotArray);
-}
-
-/// <summary>
 /// The fast interpreter: registers, pc, budget, a software TLB in front of an
 /// <see cref="AddressSpace"/>, and a lazily filled cache of pre-decoded code pages. Not thread-safe.
 /// </summary>
@@ -142,11 +65,16 @@ internal sealed unsafe class CodePage
 /// locally: a stop (ecall, ebreak, fault, limit), a jump to a page missing from the code TLB, an undecoded slot,
 /// the end of a page, or a store into decoded code.</para>
 /// <para>Compiled tier (<see cref="EngineOptions.Compile"/>): every decoded slot starts with <see cref="Slot.Heat"/> at
-/// the hot threshold; the dispatcher and the interpreter count block entries down, and at 0 the dispatcher compiles the
-/// region entered there (<see cref="BlockCompiler"/>) and from then on runs it compiled whenever the budget covers the
-/// entry block (as the interpreter's block mode requires); otherwise the interpreter steps. Compiled code belongs to its
-/// code page and is dropped with the page's slots (self-modifying stores, <see cref="InvalidatePage"/>, the cache
-/// limit). A machine compiles at most <see cref="EngineOptions.MaxCompiledInstructions"/> guest instructions.</para>
+/// the hot threshold; the dispatcher and the interpreter count block entries down, and at 0 the dispatcher asks the tier
+/// policy (Runtime/TierPolicy.cs) for the region entered there: from the shared cache, compiled now
+/// (<see cref="BlockCompiler"/>) when the compile-cost model says it pays, or not yet (254 more entries). Compiled code
+/// runs whenever the budget covers the entry block (as the interpreter's block mode requires); otherwise the interpreter
+/// steps. It belongs to its code page and is dropped with the page's slots (self-modifying stores,
+/// <see cref="InvalidatePage"/>, the cache limit). A machine compiles at most
+/// <see cref="EngineOptions.MaxCompiledInstructions"/> guest instructions.</para>
+/// <para>Where things are: this file has the state and the dispatcher; Runtime/TierPolicy.cs when code is compiled;
+/// Runtime/CodeCache.cs the decoded pages; Memory/Tlb.cs the data TLB and the slow paths; Interpret/Interpreter.cs the
+/// hot loop; Compile/BlockCompiler.cs the compiled tier; Debug/MachineStep.cs the traced single step.</para>
 /// <para>Self-modifying code: a page with decoded slots (and the page after one whose last slot straddles into
 /// it) is <i>watched</i>: its write-TLB entry is never installed, so every store to it takes the slow path, which
 /// writes, marks the page dirty, and makes the hot loop leave after the store. The dispatcher then clears the
@@ -177,9 +105,9 @@ public sealed unsafe partial class Machine : IDisposable
     private readonly int maxCompiledInstructions;
     private int compiledInstructions;
     private readonly bool paced;
-    /// <summary>The TLB entries filled since the last flush (the first <see cref="FillLogSize"/>); more: a full flush.</summary>
     /// <summary>The code pages of the code TLB's entries (the dispatcher's lookup before the dictionary).</summary>
     private readonly CodePage?[] codeTlbPages = new CodePage?[CodeTlbEntries];
+    /// <summary>The TLB entries filled since the last flush (the first <see cref="FillLogSize"/>); more: a full flush.</summary>
     private readonly int[] filledLog = new int[FillLogSize];
     private int filledCount = int.MaxValue;
     /// <summary>The page of the last dispatch (a dictionary lookup saved when the pc stays in it).</summary>
@@ -303,6 +231,8 @@ public sealed unsafe partial class Machine : IDisposable
                 return StopReason.Limit;
             }
 
+            // ---- the code page of the pc. Most dispatches stay in the page of the last one; calls and returns between
+            // pages (manypages: 117 code pages) go to the code TLB before the dictionary, which was a visible cost.
             ulong pc = st->Pc;
             CodePage? page = lastPage;
             FaultKind fetchFault = FaultKind.None;
@@ -339,6 +269,9 @@ public sealed unsafe partial class Machine : IDisposable
                 DecodeBlock(page, index);
             }
 
+            // ---- which tier runs from here. The budget test comes first: only the interpreter's step mode can stop
+            // inside a block, exactly where the model stops. Then: interpreter only; an entry still counting down (the
+            // interpreter counts further entries itself); or the entry's compiled code (or the tier policy's verdict).
             st->Entry = s;
             st->Slots0 = page.SlotArray;
             st->PageAddress = page.PageAddress;
@@ -392,484 +325,6 @@ public sealed unsafe partial class Machine : IDisposable
                     return StopReason.Limit;
             }
         }
-    }
-
-    // ---------------------------------------------------------------- compiled tier
-
-    /// <summary>
-    /// The compiled code of the region entered at slot <paramref name="index"/>: from the shared cache, or compiled now
-    /// when the machine may. Null when not: the entry then counts down 254 more interpreted entries before the next
-    /// attempt.
-    /// </summary>
-    /// <remarks>
-    /// <para>The tier policy. An entry reaches this after <see cref="EngineOptions.HotThreshold"/> interpreted entries,
-    /// then every 254 more (<see cref="CodePage.Visits"/> counts the attempts). The first attempt looks the region up in
-    /// the process-wide cache (<see cref="BlockCompiler.Shared"/>), which costs nothing to use. Compiling is decided by
-    /// the compile-cost model (<see cref="BlockCompiler.CompileCost"/>) when <see cref="EngineOptions.PaceCompilation"/>
-    /// is set: the region is compiled once its interpreted entries have taken as long as compiling it is estimated to
-    /// take (and the process's first compilation, which also pays the compiler's own start-up, waits until the machine
-    /// has run about that long). Unpaced (tests), every attempt compiles.</para>
-    /// <para>Why entries and not instructions: a region pays back per entry of its entry block (a loop's head is entered
-    /// once per iteration, by the interpreter too), so the entries already interpreted are the best predictor of those
-    /// to come. JIT time is 0.1 to several ms per region: a threshold of 64 entries compiled regions that never paid it
-    /// back (programs with many cold pages ran 2 to 4 times slower than interpreted).</para>
-    /// </remarks>
-    private CompiledCode? Compile(CodePage page, int index)
-    {
-        Slot* s = page.SlotArray + index;
-        s->Heat = 254;
-        ref ushort visits = ref (page.Visits ??= new ushort[CodePage.Slots])[index];
-        long entries = hotThreshold + 254L * visits;
-        if (visits < ushort.MaxValue)
-        {
-            visits++;
-        }
-
-        bool first = visits == 1;
-        if (!first && !MayCompile(s, entries, s->SuffixCount, loops: true))
-        {
-            return null; // not worth it even at the most favourable estimate (checked before the region is built)
-        }
-
-        List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, out int instructions, out bool loops);
-        if (blocks == null)
-        {
-            return null; // the entry block alone is too long: interpreted (tried again every 254 entries, cheaply)
-        }
-
-        // The cache is looked up at the first attempt (using what is there costs nothing), later only before compiling.
-        bool worth = MayCompile(s, entries, instructions, loops);
-        if (!first && !worth)
-        {
-            return null;
-        }
-
-        byte[] key = BlockCompiler.Key(page, blocks);
-        if (!BlockCompiler.Shared.TryGet(key, out CompiledCode? compiled))
-        {
-            if (!worth)
-            {
-                return null;
-            }
-
-            compiled = BlockCompiler.Compile(page, blocks, out long ticks);
-            BlockCompiler.CompileCost.Record(instructions, ticks);
-            BlockCompiler.Shared.Add(key, compiled, instructions);
-            compiledInstructions += instructions;
-        }
-
-        s->Heat = 0;
-        return (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
-    }
-
-    /// <summary>Whether the machine may compile the region entered at <paramref name="s"/>, of
-    /// <paramref name="instructions"/> instructions (a loop or not), after <paramref name="entries"/> interpreted
-    /// entries: within the cap, and (paced) worth it by the compile-cost model.</summary>
-    private bool MayCompile(Slot* s, long entries, int instructions, bool loops)
-    {
-        if (compiledInstructions + instructions > maxCompiledInstructions)
-        {
-            return false;
-        }
-
-        if (!paced)
-        {
-            return true;
-        }
-
-        if (!BlockCompiler.CompileCost.StartupPaid
-            && st->Count * BlockCompiler.CompileCost.InterpretedTicksPerInstruction < BlockCompiler.CompileCost.StartupTicks)
-        {
-            return false;
-        }
-
-        // What compiled code would have saved on the entries so far: the entry block's instructions, less (unless the
-        // region loops back to its entry) the round trip between the tiers that each entry of a compiled region costs.
-        double perEntry = s->SuffixCount * BlockCompiler.CompileCost.SavedTicksPerInstruction
-            - (loops ? 0 : BlockCompiler.CompileCost.TransitionTicks);
-        return perEntry > 0 && entries * perEntry >= BlockCompiler.CompileCost.Estimate(instructions);
-    }
-
-    // ---------------------------------------------------------------- code cache
-
-    private CodePage? FindCodePage(ulong pageAddress, out FaultKind fault)
-    {
-        fault = FaultKind.None;
-        if (codePages.TryGetValue(pageAddress, out CodePage? page))
-        {
-            FillCodeTlb(page); // refilled here: an entry evicted by a conflict would otherwise send every jump to this page back here
-            return page;
-        }
-
-        fault = space.TranslatePage(pageAddress, Access.Fetch, out _, out _);
-        if (fault != FaultKind.None)
-        {
-            return null;
-        }
-
-        if (codePages.Count >= MaxCodePages)
-        {
-            DropCodeCache();
-        }
-
-        page = new CodePage(pageAddress);
-        codePages.Add(pageAddress, page);
-        FlushWrite(pageAddress); // the page is watched from now on
-        FillCodeTlb(page);
-        return page;
-    }
-
-    private void FillCodeTlb(CodePage page)
-    {
-        CodeTlbEntry* e = st->CodeTlb + ((page.PageAddress >> 12) & (CodeTlbEntries - 1));
-        e->PageNumber = page.PageAddress >> 12;
-        e->Slots = page.SlotArray;
-        codeTlbPages[(page.PageAddress >> 12) & (CodeTlbEntries - 1)] = page;
-    }
-
-    private void DropCodeCache()
-    {
-        lastPage = null;
-        code.Free();
-        FlushCodeTlb();
-    }
-
-    private bool IsWatched(ulong pageAddress) =>
-        codePages.ContainsKey(pageAddress)
-        || (codePages.TryGetValue(pageAddress - 0x1000, out CodePage? previous) && previous.Straddles);
-
-    private void ProcessDirtyPages()
-    {
-        foreach (ulong p in dirtyPages)
-        {
-            if (codePages.TryGetValue(p, out CodePage? page))
-            {
-                page.Clear();
-            }
-
-            if (codePages.TryGetValue(p - 0x1000, out CodePage? previous) && previous.Straddles)
-            {
-                previous.Clear();
-            }
-        }
-
-        dirtyPages.Clear();
-    }
-
-    /// <summary>
-    /// Decodes the block starting at slot <paramref name="index"/>: forward until a terminator, an
-    /// already decoded slot or the page end; then backward, filling the suffix sums.
-    /// </summary>
-    private void DecodeBlock(CodePage page, int index)
-    {
-        // Translate again rather than keep a host pointer: the address space may have moved the page
-        // (copy-on-write) since the code page was created.
-        if (space.TranslatePage(page.PageAddress, Access.Fetch, out byte* host, out _) != FaultKind.None)
-        {
-            host = null; // cannot happen for a page that was found; decode as fetch faults
-        }
-
-        int limit = host == null ? 0 : space.FetchLimit(page.PageAddress);
-        Span<short> chain = stackalloc short[CodePage.Slots];
-        int n = 0;
-        int i = index;
-        Slot* slots = page.SlotArray;
-        while (i < CodePage.Slots && slots[i].Op == Op.Undecoded)
-        {
-            DecodeSlot(page, host, limit, i, ref slots[i]);
-            slots[i].Heat = hotThreshold;
-            chain[n++] = (short)i;
-            if (OpInfo.EndsBlock(slots[i].Op))
-            {
-                break;
-            }
-
-            i += slots[i].Len;
-        }
-
-        for (int k = n - 1; k >= 0; k--)
-        {
-            ref Slot s = ref slots[chain[k]];
-            if (OpInfo.EndsBlock(s.Op))
-            {
-                s.SuffixCost = s.Cost;
-                s.SuffixCount = 1;
-            }
-            else
-            {
-                ref Slot next = ref slots[chain[k] + s.Len]; // a decoded slot or a sentinel (0, 0)
-                s.SuffixCost = (ushort)(s.Cost + next.SuffixCost);
-                s.SuffixCount = (ushort)(1 + next.SuffixCount);
-            }
-        }
-    }
-
-    private void DecodeSlot(CodePage page, byte* host, int limit, int index, ref Slot s)
-    {
-        int offset = index * 2;
-        if (host == null || offset + 2 > limit)
-        {
-            s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 1 };
-        }
-        else
-        {
-            ushort low = *(ushort*)(host + offset);
-            switch (Decoder.Length(low))
-            {
-                case 2:
-                    Decoder.Decode16(low, ref s);
-                    s.Op = OpInfo.Compressed(s.Op);
-                    s.Len = 1;
-                    break;
-                default:
-                    {
-                        ushort high;
-                        if (offset + 2 < AddressSpace.PageSize)
-                        {
-                            if (offset + 4 > limit)
-                            {
-                                s = new Slot { Op = Op.FetchFault, Aux = (byte)FaultKind.InvalidAddress, Len = 2, Rs1 = 1 };
-                                break;
-                            }
-
-                            high = *(ushort*)(host + offset + 2);
-                        }
-                        else
-                        {
-                            // The instruction straddles into the next page.
-                            ulong next = page.PageAddress + 0x1000;
-                            FaultKind f = space.TranslatePage(next, Access.Fetch, out byte* nextHost, out _);
-                            if (f == FaultKind.None && space.FetchLimit(next) < 2)
-                            {
-                                f = FaultKind.InvalidAddress;
-                            }
-
-                            if (f != FaultKind.None)
-                            {
-                                s = new Slot { Op = Op.FetchFault, Aux = (byte)f, Len = 2, Rs1 = 1 };
-                                break;
-                            }
-
-                            high = *(ushort*)nextHost;
-                            page.Straddles = true;
-                            FlushWrite(next);
-                        }
-
-                        Decoder.Decode32(low | ((uint)high << 16), ref s);
-                        s.Len = 2;
-                        break;
-                    }
-            }
-        }
-
-        // Branch and JAL targets in the same page are followed inside the hot loop without a lookup.
-        if (s.Op is Op.Jal or Op.Beq or Op.Bne or Op.Blt or Op.Bge or Op.Bltu or Op.Bgeu)
-        {
-            long target = offset + (long)s.Imm;
-            s.Aux = (byte)(target >= 0 && target < AddressSpace.PageSize ? 1 : 0);
-        }
-
-        s.Cost = CostOf(s);
-    }
-
-    private byte CostOf(in Slot s)
-    {
-        if (costModel == CostModel.Instructions)
-        {
-            return 1;
-        }
-
-        if (s.Op is Op.Illegal or Op.FetchFault)
-        {
-            return 0; // never executed
-        }
-
-        return (byte)(2 * s.Len + OpInfo.DataBytes(s.Op));
-    }
-
-    // ---------------------------------------------------------------- data TLB and slow paths
-
-    private void FlushTlb()
-    {
-        if (filledCount <= FillLogSize)
-        {
-            for (int i = 0; i < filledCount; i++)
-            {
-                st->Tlb[filledLog[i]] = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
-            }
-        }
-        else
-        {
-            for (int i = 0; i < TlbEntries; i++)
-            {
-                st->Tlb[i] = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
-            }
-        }
-
-        filledCount = 0;
-    }
-
-    // A data TLB is 128 KiB: allocating and clearing one per machine cost tens of microseconds, more than a whole token
-    // transfer. Disposed machines leave theirs, flushed (usually only the few entries they filled), for the next machine
-    // made on the same thread.
-    [ThreadStatic]
-    private static Stack<nint>? spareTlbs;
-
-    private static TlbEntry* RentTlb(out bool clean)
-    {
-        if (spareTlbs != null && spareTlbs.Count > 0)
-        {
-            clean = true;
-            return (TlbEntry*)spareTlbs.Pop();
-        }
-
-        clean = false;
-        return (TlbEntry*)NativeMemory.Alloc((nuint)(TlbEntries * sizeof(TlbEntry)));
-    }
-
-    private void ReturnTlb(TlbEntry* tlb)
-    {
-        spareTlbs ??= new Stack<nint>();
-        if (spareTlbs.Count < 4)
-        {
-            FlushTlb();
-            spareTlbs.Push((nint)tlb);
-        }
-        else
-        {
-            NativeMemory.Free(tlb);
-        }
-    }
-
-    private void FlushCodeTlb()
-    {
-        Array.Clear(codeTlbPages);
-        for (int i = 0; i < CodeTlbEntries; i++)
-        {
-            st->CodeTlb[i] = new CodeTlbEntry { PageNumber = ulong.MaxValue };
-        }
-    }
-
-    private void FlushWrite(ulong pageAddress)
-    {
-        TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
-        if (e->WriteTag == pageAddress)
-        {
-            e->WriteTag = InvalidTag;
-        }
-    }
-
-    /// <summary>
-    /// Forget every cached translation of a guest page (address spaces call this when a page's host
-    /// memory or permissions change, e.g. a copy-on-write copy) and its decoded code.
-    /// </summary>
-    public void InvalidatePage(ulong pageAddress)
-    {
-        pageAddress &= ~0xFFFUL;
-        TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
-        if (e->ReadTag == pageAddress || e->WriteTag == pageAddress)
-        {
-            *e = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag };
-        }
-
-        dirtyPages.Add(pageAddress);
-    }
-
-    private void Fill(ulong pageAddress, byte* host, PagePermissions permissions)
-    {
-        TlbEntry* e = st->Tlb + ((pageAddress >> 12) & (TlbEntries - 1));
-        ulong addend = (ulong)host - pageAddress;
-        if (filledCount < FillLogSize)
-        {
-            filledLog[filledCount] = (int)(e - st->Tlb);
-        }
-
-        if (filledCount <= FillLogSize)
-        {
-            filledCount++;
-        }
-
-        if (e->Addend != addend || (e->ReadTag != pageAddress && e->WriteTag != pageAddress))
-        {
-            *e = new TlbEntry { ReadTag = InvalidTag, WriteTag = InvalidTag, Addend = addend };
-        }
-
-        if ((permissions & PagePermissions.Read) != 0)
-        {
-            e->ReadTag = pageAddress;
-        }
-
-        if ((permissions & PagePermissions.Write) != 0 && !IsWatched(pageAddress))
-        {
-            e->WriteTag = pageAddress;
-        }
-    }
-
-    /// <summary>A load the TLB could not serve. The value is left in State.Loaded (zero-extended).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    internal FaultKind LoadSlow(ulong address, int size)
-    {
-        FaultKind f = space.Resolve(address, size, Access.Read, out byte* p, out PagePermissions perms);
-        if (f != FaultKind.None)
-        {
-            st->FaultAddress = address;
-            st->FaultSize = size;
-            st->FaultAccess = Access.Read;
-            return f;
-        }
-
-        if (perms != PagePermissions.None)
-        {
-            Fill(address & ~0xFFFUL, p - (address & 0xFFF), perms);
-        }
-
-        st->Loaded = size switch
-        {
-            1 => *p,
-            2 => *(ushort*)p,
-            4 => *(uint*)p,
-            _ => *(ulong*)p,
-        };
-        return FaultKind.None;
-    }
-
-    /// <summary>Result of <see cref="StoreSlow"/> when the store hit decoded code: the hot loop must leave.</summary>
-    internal const int CodeModified = 0x100;
-
-    /// <summary>A store the TLB could not serve: 0, a <see cref="FaultKind"/>, or <see cref="CodeModified"/>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    internal int StoreSlow(ulong address, int size, ulong value)
-    {
-        ulong page = address & ~0xFFFUL;
-        FaultKind f = space.Resolve(address, size, Access.Write, out byte* p, out PagePermissions perms);
-        if (f != FaultKind.None)
-        {
-            st->FaultAddress = address;
-            st->FaultSize = size;
-            st->FaultAccess = Access.Write;
-            return (int)f;
-        }
-
-        if (perms != PagePermissions.None)
-        {
-            Fill(page, p - (address & 0xFFF), perms);
-        }
-
-        switch (size)
-        {
-            case 1: *p = (byte)value; break;
-            case 2: *(ushort*)p = (ushort)value; break;
-            case 4: *(uint*)p = (uint)value; break;
-            default: *(ulong*)p = value; break;
-        }
-
-        if (IsWatched(page))
-        {
-            dirtyPages.Add(page);
-            return CodeModified;
-        }
-
-        return 0;
     }
 
     public void Dispose()
