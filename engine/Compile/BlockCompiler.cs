@@ -868,14 +868,16 @@ internal static unsafe class BlockCompiler
                 case Op.Clmul: AluCall(nameof(Alu.Clmul), rs1, rs2); break;
                 case Op.Clmulh: AluCall(nameof(Alu.Clmulh), rs1, rs2); break;
                 case Op.Clmulr: AluCall(nameof(Alu.Clmulr), rs1, rs2); break;
-                case Op.Sha256Sum0: AluCall(nameof(Alu.Sha256Sum0), rs1); break;
-                case Op.Sha256Sum1: AluCall(nameof(Alu.Sha256Sum1), rs1); break;
-                case Op.Sha256Sig0: AluCall(nameof(Alu.Sha256Sig0), rs1); break;
-                case Op.Sha256Sig1: AluCall(nameof(Alu.Sha256Sig1), rs1); break;
-                case Op.Sha512Sum0: AluCall(nameof(Alu.Sha512Sum0), rs1); break;
-                case Op.Sha512Sum1: AluCall(nameof(Alu.Sha512Sum1), rs1); break;
-                case Op.Sha512Sig0: AluCall(nameof(Alu.Sha512Sig0), rs1); break;
-                case Op.Sha512Sig1: AluCall(nameof(Alu.Sha512Sig1), rs1); break;
+                // Zknh inline, not as calls to Alu: the JIT did not inline those into the region (profiles of the
+                // SHA-256 transaction showed Alu.Sha256Sum0 and Alu.Ror32 as called functions). Alu's formulas.
+                case Op.Sha256Sum0: Sigma(rs1, wide: false, 2, 13, 22, shiftLast: false); break;
+                case Op.Sha256Sum1: Sigma(rs1, wide: false, 6, 11, 25, shiftLast: false); break;
+                case Op.Sha256Sig0: Sigma(rs1, wide: false, 7, 18, 3, shiftLast: true); break;
+                case Op.Sha256Sig1: Sigma(rs1, wide: false, 17, 19, 10, shiftLast: true); break;
+                case Op.Sha512Sum0: Sigma(rs1, wide: true, 28, 34, 39, shiftLast: false); break;
+                case Op.Sha512Sum1: Sigma(rs1, wide: true, 14, 18, 41, shiftLast: false); break;
+                case Op.Sha512Sig0: Sigma(rs1, wide: true, 1, 8, 7, shiftLast: true); break;
+                case Op.Sha512Sig1: Sigma(rs1, wide: true, 19, 61, 6, shiftLast: true); break;
 
                 default:
                     throw new InvalidOperationException($"no compiled form for {s->Op}"); // every Op is handled above
@@ -921,6 +923,46 @@ internal static unsafe class BlockCompiler
 
         private void Call(Type type, string name, params Type[] args) =>
             il.Emit(OpCodes.Call, type.GetMethod(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, args)!);
+
+        private LocalBuilder? sigma32, sigma64;
+
+        /// <summary>ror(x, a) ^ ror(x, b) ^ (ror or shr)(x, c) of rs1's low 32 bits (sign-extended) or of all 64.</summary>
+        private void Sigma(int rs1, bool wide, int a, int b, int c, bool shiftLast)
+        {
+            Type t = wide ? typeof(ulong) : typeof(uint);
+            LocalBuilder x = wide ? sigma64 ??= il.DeclareLocal(typeof(ulong)) : sigma32 ??= il.DeclareLocal(typeof(uint));
+            Get(rs1);
+            if (!wide)
+            {
+                il.Emit(OpCodes.Conv_U4);
+            }
+
+            il.Emit(OpCodes.Stloc, x);
+            il.Emit(OpCodes.Ldloc, x);
+            Shift(a);
+            Call(typeof(BitOperations), nameof(BitOperations.RotateRight), t, typeof(int));
+            il.Emit(OpCodes.Ldloc, x);
+            Shift(b);
+            Call(typeof(BitOperations), nameof(BitOperations.RotateRight), t, typeof(int));
+            il.Emit(OpCodes.Xor);
+            il.Emit(OpCodes.Ldloc, x);
+            Shift(c);
+            if (shiftLast)
+            {
+                il.Emit(OpCodes.Shr_Un);
+            }
+            else
+            {
+                Call(typeof(BitOperations), nameof(BitOperations.RotateRight), t, typeof(int));
+            }
+
+            il.Emit(OpCodes.Xor);
+            if (!wide)
+            {
+                il.Emit(OpCodes.Conv_I4);
+                il.Emit(OpCodes.Conv_I8);
+            }
+        }
 
         private void AluCall(string name, int rs1)
         {

@@ -150,10 +150,13 @@ public sealed unsafe partial class Machine
         int n = 0;
         int i = index;
         Slot* slots = page.SlotArray;
+        ulong[]? compiledHere = tiered ? CompiledEntries(page.PageAddress) : null;
         while (i < CodePage.Slots && slots[i].Op == Op.Undecoded)
         {
             DecodeSlot(page, host, limit, i, ref slots[i]);
-            slots[i].Heat = hotThreshold;
+            // An entry this process has run compiled before (in another machine: an earlier transaction or run) goes to
+            // the shared cache at its first entry instead of after hotThreshold interpreted ones.
+            slots[i].Heat = compiledHere != null && (compiledHere[i >> 6] & (1UL << i)) != 0 ? (byte)0 : hotThreshold;
             chain[n++] = (short)i;
             if (OpInfo.EndsBlock(slots[i].Op))
             {

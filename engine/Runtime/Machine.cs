@@ -331,6 +331,7 @@ public sealed unsafe partial class Machine : IDisposable
     {
         if (st != null)
         {
+            Retire(st->Count);
             DropCodeCache();
             ReturnTlb(st->Tlb);
             NativeMemory.Free(st->CodeTlb);

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Threading;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -29,12 +31,46 @@ public sealed unsafe partial class Machine
     /// to come. JIT time is 0.1 to several ms per region: a threshold of 64 entries compiled regions that never paid it
     /// back (programs with many cold pages ran 2 to 4 times slower than interpreted).</para>
     /// </remarks>
+    /// <summary>
+    /// Interpreted entries by entry pc, over every machine of the process: a transaction is one short-lived machine, and
+    /// the SHA-256 transaction enters its hot loop too few times in one machine to pay for compiling it, but the same
+    /// program runs in transaction after transaction. Keyed by pc only (programs share their addresses in Thru mode): a
+    /// collision can only make a region look hotter or colder, never change what runs (the code is keyed by content).
+    /// </summary>
+    private static readonly ConcurrentDictionary<ulong, long> EntryHeat = new();
+
+    /// <summary>The entry slots that have run compiled code in this process, by page address (one bit per slot): a new
+    /// machine decoding such an entry looks it up in the shared cache at once (<see cref="DecodeBlock"/>). Only a hint,
+    /// like <see cref="EntryHeat"/>.</summary>
+    private static readonly ConcurrentDictionary<ulong, ulong[]> CompiledHints = new();
+
+    private static ulong[]? CompiledEntries(ulong pageAddress) => CompiledHints.TryGetValue(pageAddress, out ulong[]? h) ? h : null;
+
+    /// <summary>Instructions retired by disposed machines (the first compilation's start-up cost is weighed against the
+    /// process's interpreted time, not one machine's).</summary>
+    private static long retiredByEarlierMachines;
+
+    /// <summary>Adds a disposed machine's retired instructions to the process's count; bounds the heat table.</summary>
+    private static void Retire(long instructions)
+    {
+        Interlocked.Add(ref retiredByEarlierMachines, instructions);
+        if (EntryHeat.Count > 1 << 20)
+        {
+            EntryHeat.Clear();
+        }
+
+        if (CompiledHints.Count > 1 << 16)
+        {
+            CompiledHints.Clear();
+        }
+    }
+
     private CompiledCode? Compile(CodePage page, int index)
     {
         Slot* s = page.SlotArray + index;
         s->Heat = 254;
         ref ushort visits = ref (page.Visits ??= new ushort[CodePage.Slots])[index];
-        long entries = hotThreshold + 254L * visits;
+        long entries = EntryHeat.AddOrUpdate(page.PageAddress + (ulong)(2 * index), static (_, n) => n, static (_, total, n) => total + n, visits == 0 ? hotThreshold : 254L);
         if (visits < ushort.MaxValue)
         {
             visits++;
@@ -73,6 +109,8 @@ public sealed unsafe partial class Machine
             compiledInstructions += instructions;
         }
 
+        ulong[] hints = CompiledHints.GetOrAdd(page.PageAddress, static _ => new ulong[CodePage.Slots / 64]);
+        Interlocked.Or(ref hints[index >> 6], 1UL << index);
         s->Heat = 0;
         return (page.Compiled ??= new CompiledCode?[CodePage.Slots])[index] = compiled;
     }
@@ -93,7 +131,8 @@ public sealed unsafe partial class Machine
         }
 
         if (!BlockCompiler.CompileCost.StartupPaid
-            && st->Count * BlockCompiler.CompileCost.InterpretedTicksPerInstruction < BlockCompiler.CompileCost.StartupTicks)
+            && (Volatile.Read(ref retiredByEarlierMachines) + st->Count) * BlockCompiler.CompileCost.InterpretedTicksPerInstruction
+                < BlockCompiler.CompileCost.StartupTicks)
         {
             return false;
         }
