@@ -293,7 +293,9 @@ public sealed class RawTrace : TraceSession
 /// <summary>
 /// A transaction executed under an observer (<see cref="TransactionExecutor.Execute"/>, traced); its
 /// <see cref="Result"/> is the untraced execution's. A transaction refused before execution has no instruction: it is
-/// ended from the start, with its result.
+/// ended from the start, with its result, and no event; it has no machine either, so <see cref="TraceSession.Pc"/>,
+/// <see cref="TraceSession.GetRegister"/> and <see cref="TraceSession.ReadMemory"/> throw
+/// <see cref="InvalidOperationException"/> (check <see cref="TraceSession.IsEnded"/> and <see cref="Result"/> first).
 /// </summary>
 public sealed class TransactionTrace : TraceSession
 {
