@@ -314,6 +314,9 @@ internal static unsafe class BlockCompiler
             public long LastUse;
         }
 
+        /// <summary>Whether nothing was ever added (or everything was evicted).</summary>
+        public static bool IsEmpty => Regions.IsEmpty;
+
         public static bool TryGet(byte[] key, out CompiledCode? code)
         {
             if (Regions.TryGetValue(key, out Entry? e))

@@ -76,7 +76,7 @@ public sealed unsafe partial class Machine
             visits++;
         }
 
-        bool first = visits == 1;
+        bool first = visits == 1 && !BlockCompiler.Shared.IsEmpty; // nothing to find in an empty cache: skip the key
         if (!first && !MayCompile(s, entries, s->SuffixCount, loops: true))
         {
             return null; // not worth it even at the most favourable estimate (checked before the region is built)
