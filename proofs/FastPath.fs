@@ -2,14 +2,14 @@
 /// that theorem T5 can relate it to `Predicate.resolve`. Two pieces of C# are written here, each next
 /// to the line it mirrors:
 ///
-/// 1. The TLB hit test. The interpreter (engine/Interpreter.cs) tests `(a & ~0xFFFUL) == e->ReadTag`
+/// 1. The TLB hit test. The interpreter (engine/Interpret/Interpreter.cs) tests `(a & ~0xFFFUL) == e->ReadTag`
 ///    for a 1-byte load, `~0xFFEUL` for 2 bytes, `~0xFFCUL` for 4, `~0xFF8UL` for 8 (stores the same
-///    against `e->WriteTag`); the compiled tier (engine/BlockCompiler.cs, HostAddress) emits
+///    against `e->WriteTag`); the compiled tier (engine/Compile/BlockCompiler.cs, HostAddress) emits
 ///    `Const(~(0xFFFL & ~(size - 1L)))`, `and`, and a compare with the tag. A tag is a page address
 ///    (`address & ~0xFFFUL`, Machine.Fill) or `Machine.InvalidTag` = 0x800. On a hit the host address
 ///    is `a + e->Addend`, where the fill set `Addend = host page - page address`.
 /// 2. The page-fill condition: which pages can ever carry a read or a write tag. `Machine.LoadSlow` and
-///    `Machine.StoreSlow` call `ThruSpace.Resolve` (engine/ThruSpace.cs) and fill the TLB entry with the
+///    `Machine.StoreSlow` call `ThruSpace.Resolve` (engine/Memory/ThruSpace.cs) and fill the TLB entry with the
 ///    permissions it returns in `cacheable`; `Machine.Fill` sets `ReadTag = page` only for
 ///    `PagePermissions.Read` and `WriteTag = page` only for `PagePermissions.Write` (and never on a page
 ///    holding decoded code, `IsWatched`). `Resolve` computes `cacheable` only after `Locate` (the
@@ -39,12 +39,12 @@ let pageSize = 4096
 
 // ---- 1. The hit test ----
 
-/// The mask of the interpreter (engine/Interpreter.cs): one literal per instruction, by its size
+/// The mask of the interpreter (engine/Interpret/Interpreter.cs): one literal per instruction, by its size
 /// (Lb/Lbu/Sb ~0xFFFUL, Lh/Lhu/Sh ~0xFFEUL, Lw/Lwu/Sw/LwC/SwC ~0xFFCUL, Ld/Sd/LdC/SdC ~0xFF8UL).
 let interpreterMask (size: Term) =
     firstOf ite [ size =. i32 1, u64 ~~~0xFFFUL; size =. i32 2, u64 ~~~0xFFEUL; size =. i32 4, u64 ~~~0xFFCUL ] (u64 ~~~0xFF8UL)
 
-/// The mask of the compiled tier (engine/BlockCompiler.cs, HostAddress): `~(0xFFFL & ~(size - 1L))`,
+/// The mask of the compiled tier (engine/Compile/BlockCompiler.cs, HostAddress): `~(0xFFFL & ~(size - 1L))`,
 /// with `size` the C# int widened to long.
 let compiledMask (size: Term) = ~~~(u64 0xFFFUL &&& ~~~(sext 32 size - u64 1UL))
 

@@ -1,4 +1,4 @@
-/// The compiled tier (engine/BlockCompiler.cs) where the differential tests are thin. The
+/// The compiled tier (engine/Compile/BlockCompiler.cs) where the differential tests are thin. The
 /// interpreter is held to the model by the differential tests; here the compiled tier is held to
 /// the interpreter (and to the model where it is cheap): long compiled blocks of every operation
 /// from edge-value registers, faults at every position of a compiled block, every step limit and

@@ -1,5 +1,5 @@
 /// The engine's execution configurations, so that the differential tests run in each: the
-/// interpreter alone, and the compiled tier (engine/BlockCompiler.cs). Both must give exactly the
+/// interpreter alone, and the compiled tier (engine/Compile/BlockCompiler.cs). Both must give exactly the
 /// model's observations. A test takes the configuration's name as its parameter and runs inside
 /// `use _ = Tiers.select tier`, which every machine made in the test (in parallel loops too) uses.
 /// The selection is scoped to the test's execution context (EngineOptions.Use is AsyncLocal), so

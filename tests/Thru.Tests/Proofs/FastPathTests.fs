@@ -325,7 +325,7 @@ let private probeMachine (mode: Mode) (term: Term) (seed: int) (count: int) =
 // ---------------------------------------------------------------------------------------
 
 // ThruSpace and its parts are internal to the engine (no InternalsVisibleTo); they are built and
-// read through reflection, by the names they have in engine/ThruSpace.cs. A renamed member fails
+// read through reflection, by the names they have in engine/Memory/ThruSpace.cs. A renamed member fails
 // this test loudly rather than silently skipping the check.
 let private engineAsm = typeof<Machine>.Assembly
 let private engineType (name: string) = engineAsm.GetType("Thru.Engine." + name, true)

@@ -53,6 +53,17 @@ public static class RawMode
     /// </summary>
     public static RawResult Run(ReadOnlySpan<byte> image, ulong baseAddress, long maxSteps, ReadOnlySpan<ulong> initialRegs, ulong initialPc, ulong windowAddress = 0, int windowLength = 0)
     {
+        (RawAddressSpace space, Machine machine) = Load(image, baseAddress, maxSteps, initialRegs, initialPc, windowLength);
+        using (space)
+        using (machine)
+        {
+            return Result(space, machine, machine.Run(), windowAddress, windowLength);
+        }
+    }
+
+    /// <summary>The address space and the machine of a run, ready to start (<see cref="Run(ReadOnlySpan{byte}, ulong, long, ReadOnlySpan{ulong}, ulong, ulong, int)"/>'s checks and loading).</summary>
+    internal static (RawAddressSpace Space, Machine Machine) Load(ReadOnlySpan<byte> image, ulong baseAddress, long maxSteps, ReadOnlySpan<ulong> initialRegs, ulong initialPc, int windowLength)
+    {
         string? error = LoadError(image.Length, baseAddress);
         if (error != null)
         {
@@ -66,9 +77,9 @@ public static class RawMode
             throw new ArgumentException("at most 32 initial registers", nameof(initialRegs));
         }
 
-        using var space = new RawAddressSpace(baseAddress);
+        var space = new RawAddressSpace(baseAddress);
         space.Write(0, image);
-        using var machine = new Machine(space, CostModel.Instructions);
+        var machine = new Machine(space, CostModel.Instructions);
         for (int r = 1; r < initialRegs.Length; r++)
         {
             machine.SetRegister(r, initialRegs[r]);
@@ -76,8 +87,12 @@ public static class RawMode
 
         machine.Pc = initialPc;
         machine.Budget = maxSteps;
-        StopReason stop = machine.Run();
+        return (space, machine);
+    }
 
+    /// <summary>The result of a run that stopped with <paramref name="stop"/>.</summary>
+    internal static RawResult Result(RawAddressSpace space, Machine machine, StopReason stop, ulong windowAddress, int windowLength)
+    {
         var regs = new ulong[32];
         for (int r = 0; r < 32; r++)
         {

@@ -31,7 +31,7 @@ public sealed record EngineOptions
     /// Guest instructions a machine may compile over its life (every region counts, recompilations after self-modifying
     /// stores too). Past it, everything runs interpreted. Bounds the time and memory spent compiling.
     /// </summary>
-    public int MaxCompiledInstructions { get; init; } = 1 << 16;
+    public int MaxCompiledInstructions { get; init; } = 1 << 20;
 
     /// <summary>The interpreter only.</summary>
     public static EngineOptions InterpreterOnly { get; } = new() { Compile = false };

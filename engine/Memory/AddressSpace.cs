@@ -135,6 +135,18 @@ public abstract unsafe class AddressSpace : IDisposable
     /// </summary>
     public virtual int FetchLimit(ulong pageAddress) => PageSize;
 
+    /// <summary>
+    /// Reads guest bytes for a debugger (<see cref="Debug.TraceSession.ReadMemory"/>): any alignment, across pages, with
+    /// no effect on the run (nothing allocated, copied or charged). <see cref="FaultKind.None"/>, or the fault of the first
+    /// byte that cannot be read (at <paramref name="faultAddress"/>); the bytes before it are read. An address space that
+    /// does not say otherwise cannot be read this way.
+    /// </summary>
+    internal virtual FaultKind DebugRead(ulong address, Span<byte> destination, out ulong faultAddress)
+    {
+        faultAddress = address;
+        return destination.IsEmpty ? FaultKind.None : FaultKind.InvalidAddress;
+    }
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
@@ -215,6 +227,24 @@ public sealed unsafe class RawAddressSpace : AddressSpace
 
         byte* p = pages[offset / PageSize];
         return p == null ? (byte)0 : p[offset % PageSize];
+    }
+
+    internal override FaultKind DebugRead(ulong address, Span<byte> destination, out ulong faultAddress)
+    {
+        faultAddress = 0;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong a = address + (ulong)i;
+            if (a - Base >= RegionSize || pages == null)
+            {
+                faultAddress = a;
+                return FaultKind.InvalidAddress;
+            }
+
+            destination[i] = ReadByte(a);
+        }
+
+        return FaultKind.None;
     }
 
     public override FaultKind TranslatePage(ulong pageAddress, Access access, out byte* host, out PagePermissions permissions)

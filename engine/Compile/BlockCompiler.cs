@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Numerics;
 using System.Reflection;
 using System.Reflection.Emit;
@@ -68,8 +69,13 @@ internal static unsafe class BlockCompiler
     /// The decoded blocks of the region entered at <paramref name="entry"/>, entry first; null when the entry block
     /// alone is longer than <see cref="MaxRegionInstructions"/>.
     /// </summary>
-    public static List<int>? Region(Slot* slots, int entry, out int instructions)
+    public static List<int>? Region(Slot* slots, int entry, out int instructions) => Region(slots, entry, out instructions, out _);
+
+    /// <summary>As <see cref="Region(Slot*, int, out int)"/>; <paramref name="loops"/>: a block of the region branches or
+    /// jumps back to the entry (the region is a loop, whose iterations stay in compiled code).</summary>
+    public static List<int>? Region(Slot* slots, int entry, out int instructions, out bool loops)
     {
+        loops = false;
         var blocks = new List<int>();
         var seen = new HashSet<int>();
         var queue = new Queue<int>();
@@ -111,8 +117,10 @@ internal static unsafe class BlockCompiler
             blocks.Add(b);
             instructions += n;
             Slot* t = slots + i; // the terminator (or the pseudo-operation that ends the block)
+            bool back = false;
             void Follow(int target)
             {
+                back |= target == entry;
                 if (target >= 0 && target < CodePage.Slots && slots[target].Op != Op.Undecoded && seen.Add(target))
                 {
                     queue.Enqueue(target);
@@ -137,6 +145,8 @@ internal static unsafe class BlockCompiler
 
                     break;
             }
+
+            loops |= back;
         }
 
         return blocks;
@@ -196,36 +206,169 @@ internal static unsafe class BlockCompiler
         return i;
     }
 
-    /// <summary>Compiles the region <paramref name="blocks"/> (from <see cref="Region"/>) of <paramref name="page"/>.</summary>
-    public static CompiledCode Compile(CodePage page, List<int> blocks)
+    /// <summary>
+    /// Compiles the region <paramref name="blocks"/> (from <see cref="Region"/>) of <paramref name="page"/>, and has the
+    /// JIT turn it into machine code now: <paramref name="ticks"/> is the whole cost (IL and JIT, <see cref="Stopwatch"/>
+    /// ticks), which the compile-cost model learns from (<see cref="CompileCost"/>).
+    /// </summary>
+    public static CompiledCode Compile(CodePage page, List<int> blocks, out long ticks)
     {
+        long start = Stopwatch.GetTimestamp();
         var method = new DynamicMethod($"guest_{page.PageAddress + (ulong)(2 * blocks[0]):x}", typeof(Exit), Parameters, typeof(Machine).Module, skipVisibility: true);
         new Emitter(method.GetILGenerator(), page, blocks).Emit();
-        return (CompiledCode)method.CreateDelegate(typeof(CompiledCode));
+        var code = (CompiledCode)method.CreateDelegate(typeof(CompiledCode));
+
+        // The JIT runs at the first call. Make that call here, dry, so that its time is measured with the rest: with a
+        // budget no block can pay, the method loads the (dummy) registers, fails the entry block's budget check and
+        // writes back; it touches nothing but the dummy State and never reaches a slow path (the machine is unused).
+        State dry = default;
+        dry.Budget = long.MinValue;
+        code(null!, &dry);
+        ticks = Stopwatch.GetTimestamp() - start;
+        return code;
+    }
+
+    /// <summary>
+    /// The compile-cost model: what compiling a region costs, measured on this process's own compilations, against
+    /// what interpreting its entry block costs. Pacing (<see cref="EngineOptions.PaceCompilation"/>) compiles a region
+    /// once the time its interpreted entries took (entries × instructions × <see cref="SavedTicksPerInstruction"/>,
+    /// what compiled code would have saved) reaches its estimated compile time: the ski-rental rule, so a region never
+    /// costs more than about twice what the better of the two tiers would have, whatever the program.
+    /// </summary>
+    /// <remarks>
+    /// The first compilation of a process also pays the JIT of this compiler and of Reflection.Emit (tens of
+    /// milliseconds, far above any region): it is measured apart (<see cref="StartupTicks"/>), and a machine makes the
+    /// first compilation of the process only after interpreting about that long. The estimates are shared by every
+    /// machine and updated without locks (a lost update only changes an estimate, never a result).
+    /// </remarks>
+    internal static class CompileCost
+    {
+        private static readonly double TicksPerNs = Stopwatch.Frequency / 1e9;
+
+        /// <summary>Interpreting minus running compiled, per guest instruction (measured with the real-program suite:
+        /// the interpreter runs 250 to 580 M instr/s on the long programs, their compiled code 650 to 2,000).</summary>
+        public static readonly double SavedTicksPerInstruction = 2.0 * TicksPerNs;
+
+        /// <summary>Leaving interpreted code for compiled code and back, once per entry of a region that is not a loop
+        /// (the dispatcher, the region's loads and write-back of the guest registers; from profiles of switchsm, where
+        /// the dispatcher was 13% of the time).</summary>
+        public static readonly double TransitionTicks = 20.0 * TicksPerNs;
+
+        /// <summary>An interpreted guest instruction, to count the time a machine has spent (see above).</summary>
+        public static readonly double InterpretedTicksPerInstruction = 3.0 * TicksPerNs;
+
+        /// <summary>Compile ticks per guest instruction of a region (moving average; the first guess is 20 µs).</summary>
+        public static double TicksPerInstruction = 20_000 * TicksPerNs;
+
+        /// <summary>Compile ticks per region besides its instructions (moving average; the first guess is 200 µs).</summary>
+        public static double TicksPerRegion = 200_000 * TicksPerNs;
+
+        /// <summary>The one-time cost of the first compilation (the first guess is 60 ms); 0 once it is paid.</summary>
+        public static double StartupTicks = 60_000_000 * TicksPerNs;
+
+        private static int compiled;
+
+        public static bool StartupPaid => Volatile.Read(ref compiled) > 0;
+
+        /// <summary>The estimated ticks of compiling a region of <paramref name="instructions"/> instructions.</summary>
+        public static double Estimate(int instructions) => TicksPerRegion + TicksPerInstruction * instructions;
+
+        /// <summary>Learns from one compilation of <paramref name="instructions"/> instructions that took <paramref name="ticks"/>.</summary>
+        public static void Record(int instructions, long ticks)
+        {
+            if (Interlocked.Increment(ref compiled) == 1)
+            {
+                // The first compilation: what it took beyond an ordinary region is the start-up cost, now paid.
+                StartupTicks = 0;
+                return;
+            }
+
+            // Split the measured time between the two terms in the proportion of the current estimate, then average.
+            double estimate = Estimate(instructions);
+            double scale = ticks / estimate;
+            TicksPerRegion += 0.125 * (TicksPerRegion * scale - TicksPerRegion);
+            TicksPerInstruction += 0.125 * (TicksPerInstruction * scale - TicksPerInstruction);
+        }
     }
 
     /// <summary>
     /// Compiled regions shared by every machine of the process, by <see cref="Key"/>: a program that runs in many
     /// transactions (or many raw runs) is compiled once. Holds at most <see cref="SharedCapacity"/> guest instructions;
-    /// when full it is emptied (machines keep the code they hold). Thread-safe.
+    /// when full, the least recently used half is evicted (machines keep the code they hold). Thread-safe.
     /// </summary>
+    /// <remarks>The capacity is several times the largest program of the suite (manypages compiles about 150,000
+    /// instructions counting overlaps): a cache smaller than a program's hot code recompiled it on every run when it was
+    /// emptied whole.</remarks>
     internal static class Shared
     {
-        public const int SharedCapacity = 1 << 16;
-        private static readonly ConcurrentDictionary<byte[], CompiledCode> Regions = new(new KeyComparer());
+        public const int SharedCapacity = 1 << 20;
+        private static readonly ConcurrentDictionary<byte[], Entry> Regions = new(new KeyComparer());
+        private static readonly object EvictLock = new();
         private static int held;
+        private static long clock;
 
-        public static bool TryGet(byte[] key, out CompiledCode? code) => Regions.TryGetValue(key, out code);
+        private sealed class Entry(CompiledCode code, int instructions)
+        {
+            public readonly CompiledCode Code = code;
+            public readonly int Instructions = instructions;
+            public long LastUse;
+        }
+
+        /// <summary>Whether nothing was ever added (or everything was evicted).</summary>
+        public static bool IsEmpty => Regions.IsEmpty;
+
+        public static bool TryGet(byte[] key, out CompiledCode? code)
+        {
+            if (Regions.TryGetValue(key, out Entry? e))
+            {
+                e.LastUse = Interlocked.Increment(ref clock);
+                code = e.Code;
+                return true;
+            }
+
+            code = null;
+            return false;
+        }
 
         public static void Add(byte[] key, CompiledCode code, int instructions)
         {
-            if (Interlocked.Add(ref held, instructions) > SharedCapacity)
+            var e = new Entry(code, instructions) { LastUse = Interlocked.Increment(ref clock) };
+            if (!Regions.TryAdd(key, e))
             {
-                Regions.Clear();
-                Interlocked.Exchange(ref held, instructions);
+                return;
             }
 
-            Regions[key] = code;
+            if (Interlocked.Add(ref held, instructions) > SharedCapacity)
+            {
+                Evict();
+            }
+        }
+
+        /// <summary>Drops the least recently used entries until at most half the capacity is held.</summary>
+        private static void Evict()
+        {
+            lock (EvictLock)
+            {
+                if (Volatile.Read(ref held) <= SharedCapacity)
+                {
+                    return;
+                }
+
+                var all = new List<KeyValuePair<byte[], Entry>>(Regions);
+                all.Sort((a, b) => a.Value.LastUse.CompareTo(b.Value.LastUse));
+                foreach (var kv in all)
+                {
+                    if (Volatile.Read(ref held) <= SharedCapacity / 2)
+                    {
+                        break;
+                    }
+
+                    if (Regions.TryRemove(kv.Key, out Entry? removed))
+                    {
+                        Interlocked.Add(ref held, -removed.Instructions);
+                    }
+                }
+            }
         }
 
         private sealed class KeyComparer : IEqualityComparer<byte[]>
@@ -467,6 +610,8 @@ internal static unsafe class BlockCompiler
             {
                 a();
             }
+
+            EmitHandlers();
 
             // The write-back: every exit comes here (the same stores as before a slow-path call, then the pc).
             il.MarkLabel(exit);
@@ -726,14 +871,16 @@ internal static unsafe class BlockCompiler
                 case Op.Clmul: AluCall(nameof(Alu.Clmul), rs1, rs2); break;
                 case Op.Clmulh: AluCall(nameof(Alu.Clmulh), rs1, rs2); break;
                 case Op.Clmulr: AluCall(nameof(Alu.Clmulr), rs1, rs2); break;
-                case Op.Sha256Sum0: AluCall(nameof(Alu.Sha256Sum0), rs1); break;
-                case Op.Sha256Sum1: AluCall(nameof(Alu.Sha256Sum1), rs1); break;
-                case Op.Sha256Sig0: AluCall(nameof(Alu.Sha256Sig0), rs1); break;
-                case Op.Sha256Sig1: AluCall(nameof(Alu.Sha256Sig1), rs1); break;
-                case Op.Sha512Sum0: AluCall(nameof(Alu.Sha512Sum0), rs1); break;
-                case Op.Sha512Sum1: AluCall(nameof(Alu.Sha512Sum1), rs1); break;
-                case Op.Sha512Sig0: AluCall(nameof(Alu.Sha512Sig0), rs1); break;
-                case Op.Sha512Sig1: AluCall(nameof(Alu.Sha512Sig1), rs1); break;
+                // Zknh inline, not as calls to Alu: the JIT did not inline those into the region (profiles of the
+                // SHA-256 transaction showed Alu.Sha256Sum0 and Alu.Ror32 as called functions). Alu's formulas.
+                case Op.Sha256Sum0: Sigma(rs1, wide: false, 2, 13, 22, shiftLast: false); break;
+                case Op.Sha256Sum1: Sigma(rs1, wide: false, 6, 11, 25, shiftLast: false); break;
+                case Op.Sha256Sig0: Sigma(rs1, wide: false, 7, 18, 3, shiftLast: true); break;
+                case Op.Sha256Sig1: Sigma(rs1, wide: false, 17, 19, 10, shiftLast: true); break;
+                case Op.Sha512Sum0: Sigma(rs1, wide: true, 28, 34, 39, shiftLast: false); break;
+                case Op.Sha512Sum1: Sigma(rs1, wide: true, 14, 18, 41, shiftLast: false); break;
+                case Op.Sha512Sig0: Sigma(rs1, wide: true, 1, 8, 7, shiftLast: true); break;
+                case Op.Sha512Sig1: Sigma(rs1, wide: true, 19, 61, 6, shiftLast: true); break;
 
                 default:
                     throw new InvalidOperationException($"no compiled form for {s->Op}"); // every Op is handled above
@@ -779,6 +926,46 @@ internal static unsafe class BlockCompiler
 
         private void Call(Type type, string name, params Type[] args) =>
             il.Emit(OpCodes.Call, type.GetMethod(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, args)!);
+
+        private LocalBuilder? sigma32, sigma64;
+
+        /// <summary>ror(x, a) ^ ror(x, b) ^ (ror or shr)(x, c) of rs1's low 32 bits (sign-extended) or of all 64.</summary>
+        private void Sigma(int rs1, bool wide, int a, int b, int c, bool shiftLast)
+        {
+            Type t = wide ? typeof(ulong) : typeof(uint);
+            LocalBuilder x = wide ? sigma64 ??= il.DeclareLocal(typeof(ulong)) : sigma32 ??= il.DeclareLocal(typeof(uint));
+            Get(rs1);
+            if (!wide)
+            {
+                il.Emit(OpCodes.Conv_U4);
+            }
+
+            il.Emit(OpCodes.Stloc, x);
+            il.Emit(OpCodes.Ldloc, x);
+            Shift(a);
+            Call(typeof(BitOperations), nameof(BitOperations.RotateRight), t, typeof(int));
+            il.Emit(OpCodes.Ldloc, x);
+            Shift(b);
+            Call(typeof(BitOperations), nameof(BitOperations.RotateRight), t, typeof(int));
+            il.Emit(OpCodes.Xor);
+            il.Emit(OpCodes.Ldloc, x);
+            Shift(c);
+            if (shiftLast)
+            {
+                il.Emit(OpCodes.Shr_Un);
+            }
+            else
+            {
+                Call(typeof(BitOperations), nameof(BitOperations.RotateRight), t, typeof(int));
+            }
+
+            il.Emit(OpCodes.Xor);
+            if (!wide)
+            {
+                il.Emit(OpCodes.Conv_I4);
+                il.Emit(OpCodes.Conv_I8);
+            }
+        }
 
         private void AluCall(string name, int rs1)
         {
@@ -862,31 +1049,53 @@ internal static unsafe class BlockCompiler
             il.Emit(OpCodes.Conv_U);
         }
 
+        // ------------------------------------------------------------ slow paths, out of line
+        //
+        // A TLB miss is rare but every load and store can take one. Emitting the spill, the call and the reload at each
+        // site made the IL (and the JIT's time, which grows faster than the method) several times larger than the hot
+        // path: up to 150 bytes of x64 per guest instruction. Instead each site only records which site it is (and the
+        // access size, and for a store the value), then jumps to one shared handler per method, which spills, calls the
+        // machine's slow path, reloads, and comes back through an IL switch on the site number. The per-site cold code is
+        // a handful of instructions; the handler is emitted once.
+
+        private readonly List<Label> loadBack = new(), loadFault = new(), storeBack = new(), storeNotDone = new();
+        private LocalBuilder? site, size, storeValue;
+
+        private LocalBuilder Site => site ??= il.DeclareLocal(typeof(int));
+
+        private LocalBuilder Size => size ??= il.DeclareLocal(typeof(int));
+
+        private LocalBuilder StoreValue => storeValue ??= il.DeclareLocal(typeof(ulong));
+
+        private Label? loadHandler, storeHandler;
+
         private void Load(int i, int size, OpCode load, OpCode? narrow, bool signed)
         {
             Slot* s = slots + i;
             int rd = s->Rd;
-            Label miss = il.DefineLabel(), back = il.DefineLabel(), fault = il.DefineLabel();
+            Label miss = il.DefineLabel(), back = il.DefineLabel(), resume = il.DefineLabel(), fault = il.DefineLabel();
+            loadHandler ??= il.DefineLabel();
+            int id = loadBack.Count;
+            loadBack.Add(resume);
+            loadFault.Add(fault);
             Address(s);
             HostAddress(size, 0, miss); // TlbEntry.ReadTag
             il.Emit(load);
             il.Emit(signed || size == 8 ? OpCodes.Conv_I8 : OpCodes.Conv_U8);
             Set(rd);
             il.MarkLabel(back);
+            Label handler = loadHandler.Value;
             cold.Add(() =>
             {
                 il.MarkLabel(miss);
-                Spill();
-                il.Emit(OpCodes.Ldarg_0);
-                il.Emit(OpCodes.Ldloc, address);
+                il.Emit(OpCodes.Ldc_I4, id);
+                il.Emit(OpCodes.Stloc, Site);
                 il.Emit(OpCodes.Ldc_I4, size);
-                il.Emit(OpCodes.Call, LoadSlow);
-                il.Emit(OpCodes.Stloc, result);
-                Reload();
-                il.Emit(OpCodes.Ldloc, result);
-                il.Emit(OpCodes.Dup);
-                il.Emit(OpCodes.Brtrue, fault);
-                il.Emit(OpCodes.Pop);
+                il.Emit(OpCodes.Stloc, Size);
+                il.Emit(OpCodes.Br, handler);
+
+                // Back from the handler: the value is in State.Loaded (zero-extended).
+                il.MarkLabel(resume);
                 StatePointer(OffLoaded);
                 il.Emit(OpCodes.Ldind_I8);
                 if (narrow is OpCode n)
@@ -898,6 +1107,7 @@ internal static unsafe class BlockCompiler
                 Set(rd);
                 il.Emit(OpCodes.Br, back);
                 il.MarkLabel(fault);
+                il.Emit(OpCodes.Ldloc, result);
                 FaultFromStack(i);
             });
         }
@@ -906,6 +1116,10 @@ internal static unsafe class BlockCompiler
         {
             Slot* s = slots + i;
             Label miss = il.DefineLabel(), back = il.DefineLabel(), notDone = il.DefineLabel(), fault = il.DefineLabel();
+            storeHandler ??= il.DefineLabel();
+            storeBack.Add(back);
+            storeNotDone.Add(notDone);
+            int id = storeBack.Count - 1;
             Address(s);
             HostAddress(size, 8, miss); // TlbEntry.WriteTag
             Get(s->Rs2);
@@ -918,33 +1132,79 @@ internal static unsafe class BlockCompiler
             il.MarkLabel(back);
             int next = i + s->Len;
             Slot* after = slots + next;
+            Label handler = storeHandler.Value;
             cold.Add(() =>
             {
-                // StoreSlow: 0 (done), a fault, or CodeModified (done, but the store hit decoded code: leave after it,
-                // refunding the rest of the block, which was paid for).
                 il.MarkLabel(miss);
+                Get(s->Rs2);
+                il.Emit(OpCodes.Stloc, StoreValue);
+                il.Emit(OpCodes.Ldc_I4, id);
+                il.Emit(OpCodes.Stloc, Site);
+                il.Emit(OpCodes.Ldc_I4, size);
+                il.Emit(OpCodes.Stloc, Size);
+                il.Emit(OpCodes.Br, handler);
+
+                // StoreSlow returned a fault or CodeModified (done, but the store hit decoded code: leave after it,
+                // refunding the rest of the block, which was paid for).
+                il.MarkLabel(notDone);
+                il.Emit(OpCodes.Ldloc, result);
+                il.Emit(OpCodes.Ldc_I4, Machine.CodeModified);
+                il.Emit(OpCodes.Bne_Un, fault);
+                Leave(PcOf(next), Exit.Continue, after->SuffixCost, after->SuffixCount);
+                il.MarkLabel(fault);
+                il.Emit(OpCodes.Ldloc, result);
+                FaultFromStack(i);
+            });
+        }
+
+        /// <summary>The shared handlers (emitted once, after the cold code): spill, call the slow path, reload, and go
+        /// back to the site (or to its fault tail) through a switch on the site number.</summary>
+        private void EmitHandlers()
+        {
+            if (loadHandler is Label lh)
+            {
+                il.MarkLabel(lh);
                 Spill();
                 il.Emit(OpCodes.Ldarg_0);
                 il.Emit(OpCodes.Ldloc, address);
-                il.Emit(OpCodes.Ldc_I4, size);
-                Get(s->Rs2);
+                il.Emit(OpCodes.Ldloc, Size);
+                il.Emit(OpCodes.Call, LoadSlow);
+                il.Emit(OpCodes.Stloc, result);
+                Reload();
+                Label failed = il.DefineLabel();
+                il.Emit(OpCodes.Ldloc, result);
+                il.Emit(OpCodes.Brtrue, failed);
+                il.Emit(OpCodes.Ldloc, Site);
+                il.Emit(OpCodes.Switch, loadBack.ToArray());
+                il.Emit(OpCodes.Br, loadBack[0]); // unreachable: the site number is always in range
+                il.MarkLabel(failed);
+                il.Emit(OpCodes.Ldloc, Site);
+                il.Emit(OpCodes.Switch, loadFault.ToArray());
+                il.Emit(OpCodes.Br, loadFault[0]);
+            }
+
+            if (storeHandler is Label sh)
+            {
+                il.MarkLabel(sh);
+                Spill();
+                il.Emit(OpCodes.Ldarg_0);
+                il.Emit(OpCodes.Ldloc, address);
+                il.Emit(OpCodes.Ldloc, Size);
+                il.Emit(OpCodes.Ldloc, StoreValue);
                 il.Emit(OpCodes.Call, StoreSlow);
                 il.Emit(OpCodes.Stloc, result);
                 Reload();
+                Label failed = il.DefineLabel();
                 il.Emit(OpCodes.Ldloc, result);
-                il.Emit(OpCodes.Dup);
-                il.Emit(OpCodes.Brtrue, notDone);
-                il.Emit(OpCodes.Pop);
-                il.Emit(OpCodes.Br, back);
-                il.MarkLabel(notDone);
-                il.Emit(OpCodes.Dup);
-                il.Emit(OpCodes.Ldc_I4, Machine.CodeModified);
-                il.Emit(OpCodes.Bne_Un, fault);
-                il.Emit(OpCodes.Pop);
-                Leave(PcOf(next), Exit.Continue, after->SuffixCost, after->SuffixCount);
-                il.MarkLabel(fault);
-                FaultFromStack(i);
-            });
+                il.Emit(OpCodes.Brtrue, failed);
+                il.Emit(OpCodes.Ldloc, Site);
+                il.Emit(OpCodes.Switch, storeBack.ToArray());
+                il.Emit(OpCodes.Br, storeBack[0]);
+                il.MarkLabel(failed);
+                il.Emit(OpCodes.Ldloc, Site);
+                il.Emit(OpCodes.Switch, storeNotDone.ToArray());
+                il.Emit(OpCodes.Br, storeNotDone[0]);
+            }
         }
     }
 }

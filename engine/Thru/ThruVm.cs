@@ -140,40 +140,50 @@ internal sealed unsafe class ThruVm : IDisposable
     /// <summary>Runs until the execution ends (<see cref="Ending"/>).</summary>
     public void Run()
     {
-        while (true)
+        while (Continue(machine.Run()))
         {
-            StopReason stop = machine.Run();
-            switch (stop)
-            {
-                case StopReason.Ecall:
-                    machine.Budget -= machine.StopCost; // the ecall itself (D-ECALL-CU); always payable here
-                    stoppingInstructions++;
-                    if (!Syscall())
-                    {
-                        return;
-                    }
-
-                    machine.FlushDataTlb();
-                    continue;
-                case StopReason.Ebreak:
-                    machine.Budget -= machine.StopCost;
-                    stoppingInstructions++;
-                    Fault = new EngineFault(EngineFaultKind.Breakpoint, machine.Pc, FaultKind.None, 0, 0, Access.Read, 0, null, 0);
-                    End(Ending.Faulted);
-                    return;
-                case StopReason.Fault:
-                    machine.Budget -= machine.StopCost;
-                    stoppingInstructions += machine.StopCost > 0 ? 1 : 0; // a load or store that faulted was paid for
-                    Fault = DescribeFault();
-                    End(Ending.Faulted);
-                    return;
-                default: // the budget cannot pay for the next instruction
-                    machine.Budget = 0;
-                    End(Ending.ComputeExhausted);
-                    return;
-            }
         }
     }
+
+    /// <summary>
+    /// Handles a stop of the machine (the syscall of an ecall, or the ending); false when execution ended. The one place
+    /// both the untraced <see cref="Run"/> and the traced runs (<see cref="Debug.TransactionTrace"/>) go through.
+    /// </summary>
+    internal bool Continue(StopReason stop)
+    {
+        switch (stop)
+        {
+            case StopReason.Ecall:
+                machine.Budget -= machine.StopCost; // the ecall itself (D-ECALL-CU); always payable here
+                stoppingInstructions++;
+                if (!Syscall())
+                {
+                    return false;
+                }
+
+                machine.FlushDataTlb();
+                return true;
+            case StopReason.Ebreak:
+                machine.Budget -= machine.StopCost;
+                stoppingInstructions++;
+                Fault = new EngineFault(EngineFaultKind.Breakpoint, machine.Pc, FaultKind.None, 0, 0, Access.Read, 0, null, 0);
+                End(Ending.Faulted);
+                return false;
+            case StopReason.Fault:
+                machine.Budget -= machine.StopCost;
+                stoppingInstructions += machine.StopCost > 0 ? 1 : 0; // a load or store that faulted was paid for
+                Fault = DescribeFault();
+                End(Ending.Faulted);
+                return false;
+            default: // the budget cannot pay for the next instruction
+                machine.Budget = 0;
+                End(Ending.ComputeExhausted);
+                return false;
+        }
+    }
+
+    /// <summary>The machine (traced runs step it).</summary>
+    internal Machine Machine => machine;
 
     private EngineFault DescribeFault()
     {

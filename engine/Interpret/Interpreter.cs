@@ -57,6 +57,10 @@ internal static unsafe class Interpreter
     /// <see cref="Slot.Heat"/> is 0 (hot, or compiled), so that the dispatcher runs its compiled code.</summary>
     internal struct HotBlocks : IMode;
 
+    /// <summary>Pay per instruction, and leave after one (<see cref="Debug"/>'s traced runs: the untraced modes are other
+    /// instantiations of this method, so they carry no test for it).</summary>
+    internal struct Single : IMode;
+
     private const ulong TlbMask = Machine.TlbEntries - 1;
     private const ulong CodeTlbMask = Machine.CodeTlbEntries - 1;
 
@@ -68,7 +72,9 @@ internal static unsafe class Interpreter
     public static Exit Run<TMode>(Machine m, State* st)
         where TMode : struct, IMode
     {
-        bool stepping = typeof(TMode) == typeof(Steps);
+        bool single = typeof(TMode) == typeof(Single);
+        bool stepping = typeof(TMode) == typeof(Steps) || single;
+        bool retired = false;
         bool counting = typeof(TMode) == typeof(HotBlocks);
         ulong* x = st->X;
         TlbEntry* tlb = st->Tlb;
@@ -93,6 +99,17 @@ internal static unsafe class Interpreter
 
         while (true)
         {
+            if (single)
+            {
+                if (retired)
+                {
+                    exit = Exit.Continue; // one instruction retired: pc at the next
+                    goto Leave;
+                }
+
+                retired = true;
+            }
+
             if (stepping)
             {
                 if (budget < s->Cost)

@@ -859,6 +859,34 @@ internal sealed unsafe class ThruSpace : AddressSpace
         return bytes;
     }
 
+    internal override FaultKind DebugRead(ulong address, Span<byte> destination, out ulong faultAddress)
+    {
+        faultAddress = 0;
+        byte[]? whole = ReadRange(address, (ulong)destination.Length);
+        if (whole != null)
+        {
+            whole.CopyTo(destination);
+            return FaultKind.None;
+        }
+
+        // Across extents or partly unreadable: byte by byte, to the first byte that cannot be read.
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong a = address + (ulong)i;
+            byte[]? one = ReadRange(a, 1);
+            if (one == null)
+            {
+                faultAddress = a;
+                FaultKind f = Locate(a, 1, Access.Read, out _, out _, out _);
+                return f == FaultKind.None ? FaultKind.InvalidAddress : f;
+            }
+
+            destination[i] = one[0];
+        }
+
+        return FaultKind.None;
+    }
+
     public override void Dispose()
     {
         Arena.Dispose();

@@ -16,18 +16,41 @@ public static class TransactionExecutor
     /// </summary>
     public static EngineResult Execute(EngineEnvironment env, ReadOnlySpan<byte> wire)
     {
+        Prepared? prepared = Prepare(env, wire, out EngineResult? early);
+        if (prepared == null)
+        {
+            return early!;
+        }
+
+        using ThruVm vm = prepared.Vm;
+        vm.Run();
+        return Finish(prepared);
+    }
+
+    /// <summary>A transaction ready to execute: its machine, made with everything <see cref="Finish"/> needs.</summary>
+    internal sealed record Prepared(EngineEnvironment Env, WireTransaction Txn, AccountSlot[] Accounts, List<KeyValuePair<PublicKey, EngineAccount?>> AfterFee, ThruVm Vm);
+
+    /// <summary>
+    /// Everything before execution: parse, check, charge the fee, load the accounts, make the machine. Null when the
+    /// transaction ends before executing (<paramref name="early"/> is then its result).
+    /// </summary>
+    internal static Prepared? Prepare(EngineEnvironment env, ReadOnlySpan<byte> wire, out EngineResult? early)
+    {
+        early = null;
         ArgumentNullException.ThrowIfNull(env);
         byte[] bytes = wire.ToArray();
         WireTransaction? t = WireTransaction.Parse(bytes, env.Verify, out int code, out string reason);
         if (t == null)
         {
-            return new EngineResult { VmError = code, Rejection = reason, Chain = env.Chain };
+            early = new EngineResult { VmError = code, Rejection = reason, Chain = env.Chain };
+            return null;
         }
 
         // D-CHAIN-ID: a transaction for another chain is refused like a malformed one.
         if (t.ChainId != env.Chain.ChainId)
         {
-            return new EngineResult { VmError = TxnError.InvalidFormat, Rejection = $"chain_id {t.ChainId} is not this chain's ({env.Chain.ChainId})", Chain = env.Chain };
+            early = new EngineResult { VmError = TxnError.InvalidFormat, Rejection = $"chain_id {t.ChainId} is not this chain's ({env.Chain.ChainId})", Chain = env.Chain };
+            return null;
         }
 
         var updates = new List<KeyValuePair<PublicKey, EngineAccount?>>();
@@ -39,7 +62,8 @@ public static class TransactionExecutor
                 Settle(env.State, t.FeePayer, payer, payerData, dataUnchanged: null, updates);
             }
 
-            return new EngineResult { VmError = code, Rejection = reason, ReadWriteAccounts = t.ReadWrite, ReadOnlyAccounts = t.ReadOnly, Updates = updates, Chain = env.Chain };
+            early = new EngineResult { VmError = code, Rejection = reason, ReadWriteAccounts = t.ReadWrite, ReadOnlyAccounts = t.ReadOnly, Updates = updates, Chain = env.Chain };
+            return null;
         }
 
         var afterFee = new List<KeyValuePair<PublicKey, EngineAccount?>>();
@@ -50,7 +74,7 @@ public static class TransactionExecutor
             || (programAccount.Flags & AccountFlag.Program) == 0
             || !ThruVm.ValidExecutable(programAccount.Data))
         {
-            return new EngineResult
+            early = new EngineResult
             {
                 VmError = TxnError.InvalidProgramAccount,
                 ExecutionCode = VmErrorCode.SigText,
@@ -59,6 +83,7 @@ public static class TransactionExecutor
                 Updates = afterFee,
                 Chain = env.Chain,
             };
+            return null;
         }
 
         var accounts = new AccountSlot[t.AccountCount];
@@ -83,9 +108,14 @@ public static class TransactionExecutor
             accounts[i] = slot;
         }
 
-        using var vm = new ThruVm(env, t, accounts, programAccount.Data);
-        vm.Run();
+        return new Prepared(env, t, accounts, afterFee, new ThruVm(env, t, accounts, programAccount.Data));
+    }
 
+    /// <summary>Everything after execution (the machine has ended): commit or roll back, and the result.</summary>
+    internal static EngineResult Finish(Prepared prepared)
+    {
+        (EngineEnvironment env, WireTransaction t, AccountSlot[] accounts, List<KeyValuePair<PublicKey, EngineAccount?>> afterFee, ThruVm vm) = prepared;
+        var updates = new List<KeyValuePair<PublicKey, EngineAccount?>>();
         (int vmError, int faultCode, ulong userCode, int? errorProgram) = vm.Ending switch
         {
             Ending.Exited => (TxnError.Success, VmFaultCode.None, vm.ExitCode, (int?)null),
