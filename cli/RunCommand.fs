@@ -72,24 +72,72 @@ let buildTransaction (w: World.World) (instr: byte[]) (computeUnits: uint32) (fl
 let private programKeyArgument (program: string) : Pubkey option =
     if System.IO.File.Exists program then None else Pubkey.tryParse program
 
-let prepare (args: ParseResults<RunArgs>) : Prepared =
-    let program = args.GetResult RunArgs.Program
+/// The options that build a transaction, shared by `run` and `txn build`.
+type TxnOptions =
+    { Program: string
+      Instr: string option
+      InstrFile: string option
+      Accounts: string option
+      Cu: int64 option
+      Su: int64 option
+      Mu: int64 option }
 
-    let world, image =
-        match programKeyArgument program with
-        | Some key ->
-            if not (args.Contains RunArgs.Accounts) then
-                fail "%s: a program given by its key needs --accounts (the file that holds its account)" program
+/// The largest wire transaction file read (`run --txn`, `txn decode`): far above TN_TXN_MTU
+/// (32,768 bytes), so that an oversized transaction reaches the model's validation, which names it.
+let maxTxnFile = 1024 * 1024
 
-            World.loadWithProgramKey (args.TryGetResult RunArgs.Accounts) key, [||]
-        | None ->
-            let image = readFile program
+/// The instruction data of --instr HEX or --instr-file FILE (at most 65535 bytes: the header's
+/// instr_data_sz is a u16, docs/spec/transactions.md §1.2).
+let instrData (o: TxnOptions) : byte[] =
+    let data =
+        match o.Instr, o.InstrFile with
+        | Some _, Some _ -> fail "--instr and --instr-file: give one of them, not both"
+        | Some hex, None ->
+            let t = hex.Replace("_", "").Replace(" ", "")
+            let t = if t.StartsWith "0x" || t.StartsWith "0X" then t.Substring 2 else t
 
-            match Executable.parse image with
-            | Error e -> fail "%s: %s" program (Executable.describe e)
-            | Ok _ -> ()
+            if t.Length % 2 <> 0 || not (t |> Seq.forall System.Uri.IsHexDigit) then
+                fail "--instr: '%s' is not an even number of hex digits" (if hex.Length > 40 then hex.Substring(0, 40) + "…" else hex)
 
-            World.load (args.TryGetResult RunArgs.Accounts) image, image
+            System.Convert.FromHexString t
+        | None, Some file -> readFileAtMost 0xFFFF "instruction data" file
+        | None, None -> [||]
+
+    if data.Length > 0xFFFF then fail "--instr: %d bytes exceed the 65535-byte limit" data.Length
+    data
+
+/// The budgets of --cu, --su and --mu, range-checked (the header's u32 and u16 fields).
+let budgetsOf (o: TxnOptions) : Budgets =
+    let cu = defaultArg o.Cu (int64 defaultBudgets.ComputeUnits)
+    if cu < 0L || cu > int64 System.UInt32.MaxValue then fail "--cu: %d is not a u32 (0..4294967295)" cu
+    let u16Budget (name: string) (value: int64) = if value < 0L || value > 65535L then fail "--%s: %d is not a u16 (0..65535)" name value else uint16 value
+
+    { ComputeUnits = uint32 cu
+      StateUnits = u16Budget "su" (defaultArg o.Su (int64 defaultBudgets.StateUnits))
+      MemoryUnits = u16Budget "mu" (defaultArg o.Mu (int64 defaultBudgets.MemoryUnits)) }
+
+/// The world and the program image of PROGRAM (an executable file, or the key of a program
+/// account of the accounts file) and --accounts.
+let worldOf (program: string) (accounts: string option) : World.World * byte[] =
+    match programKeyArgument program with
+    | Some key ->
+        if accounts.IsNone then
+            fail "%s: a program given by its key needs --accounts (the file that holds its account)" program
+
+        World.loadWithProgramKey accounts key, [||]
+    | None ->
+        let image = readFileAtMost World.maxAccountData "a program (an account's data)" program
+
+        match Executable.parse image with
+        | Error e -> fail "%s: %s" program (Executable.describe e)
+        | Ok _ -> ()
+
+        World.load accounts image, image
+
+/// Everything a run needs, from the options that build a transaction or, with `txnFile`, from
+/// a complete wire transaction (then the options give the world alone).
+let prepareWith (o: TxnOptions) (txnFile: string option) : Prepared =
+    let world, image = worldOf o.Program o.Accounts
 
     if not Thru.Interop.Sodium.IsAvailable then
         fail "libsodium (libsodium.so.23) is not installed: run make deps"
@@ -97,26 +145,10 @@ let prepare (args: ParseResults<RunArgs>) : Prepared =
     let state = World.state world image
     let root = StateProof.root (World.trie state)
 
-    let instr =
-        match args.TryGetResult RunArgs.Instr with
-        | None -> [||]
-        | Some hex ->
-            try
-                System.Convert.FromHexString(hex.Replace("_", ""))
-            with :? System.FormatException ->
-                fail "--instr: '%s' is not an even number of hex digits" hex
-
-    if instr.Length > 0xFFFF then fail "--instr: %d bytes exceed the 65535-byte limit" instr.Length
-    let cu = args.GetResult(RunArgs.Cu, defaultValue = 10_000_000L)
-    if cu < 0L || cu > int64 System.UInt32.MaxValue then fail "--cu: %d is not a u32" cu
-    let u16Budget (name: string) (value: int64) = if value < 0L || value > 65535L then fail "--%s: %d is not a u16" name value else uint16 value
-    let su = u16Budget "su" (args.GetResult(RunArgs.Su, defaultValue = int64 defaultBudgets.StateUnits))
-    let mu = u16Budget "mu" (args.GetResult(RunArgs.Mu, defaultValue = int64 defaultBudgets.MemoryUnits))
-
     let wire =
-        match args.TryGetResult RunArgs.Txn with
-        | Some file -> readFile file
-        | None -> buildTransactionWith world instr { ComputeUnits = uint32 cu; StateUnits = su; MemoryUnits = mu } 0uy
+        match txnFile with
+        | Some file -> readFileAtMost maxTxnFile "a transaction file" file
+        | None -> buildTransactionWith world (instrData o) (budgetsOf o) 0uy
 
     let names =
         Map(
@@ -135,6 +167,51 @@ let prepare (args: ParseResults<RunArgs>) : Prepared =
       Names = names
       Before = state
       World = world }
+
+/// The transaction options of `run`'s arguments.
+let runOptions (args: ParseResults<RunArgs>) : TxnOptions =
+    { Program = args.GetResult RunArgs.Program
+      Instr = args.TryGetResult RunArgs.Instr
+      InstrFile = args.TryGetResult RunArgs.Instr_File
+      Accounts = args.TryGetResult RunArgs.Accounts
+      Cu = args.TryGetResult RunArgs.Cu
+      Su = args.TryGetResult RunArgs.Su
+      Mu = args.TryGetResult RunArgs.Mu }
+
+/// `run`'s arguments up to the execution: refuses options that contradict each other.
+let prepare (args: ParseResults<RunArgs>) : Prepared =
+    let txn = args.TryGetResult RunArgs.Txn
+
+    if txn.IsSome then
+        match [ "--instr", args.Contains RunArgs.Instr
+                "--instr-file", args.Contains RunArgs.Instr_File
+                "--cu", args.Contains RunArgs.Cu
+                "--su", args.Contains RunArgs.Su
+                "--mu", args.Contains RunArgs.Mu ]
+              |> List.filter snd with
+        | (option, _) :: _ -> fail "--txn runs a complete transaction, so %s has nothing to change: build the transaction with it (thrumodel txn build) or leave it out" option
+        | [] -> ()
+
+    prepareWith (runOptions args) txn
+
+/// The accounts a wire transaction names, by index: (key, writable), or None when its header
+/// and keys do not fit the bytes (docs/spec/transactions.md §2.1).
+let accountsOfWire (wire: byte[]) : (Pubkey * bool) list option =
+    if wire.Length < Transaction.headerSize then
+        None
+    else
+        let h = Transaction.parseHeader wire
+
+        if Transaction.headerSize + 32 * (h.ReadWriteCount + h.ReadOnlyCount) > wire.Length then
+            None
+        else
+            let key i = Pubkey wire[Transaction.headerSize + 32 * i .. Transaction.headerSize + 32 * i + 31]
+
+            Some(
+                [ h.FeePayer, true; h.Program, false ]
+                @ List.init h.ReadWriteCount (fun i -> key i, true)
+                @ List.init h.ReadOnlyCount (fun i -> key (h.ReadWriteCount + i), false)
+            )
 
 /// Accounts whose entry differs after the run: added or changed (their new state), and gone
 /// (deleted, or ephemeral: their old state, listed in `removed`).
@@ -174,11 +251,23 @@ let private printResult (p: Prepared) (o: TxnObservation) =
     for a in removedAccounts p.Before o do
         printfn "removed account:  %s (%s)" (a.Key.Substring(0, 16)) (name a.Key)
 
+/// The account-index table of the transaction (fee payer, program, then the read-write and
+/// read-only lists in key order): the indices that logs, events and error_program_acc_idx use.
+let private printAccounts (p: Prepared) =
+    match accountsOfWire p.Wire with
+    | Some accounts -> printAccountTable p.Names accounts
+    | None -> ()
+
+/// The exit code of a result: 0 when the transaction succeeded, 1 when it ran and failed
+/// (revert, fault, validation or pre-execution code).
+let exitCode (o: TxnObservation) = if o.VmError = 0 then 0 else 1
+
 /// The JSON of one observation: the protocol's fields, the changed accounts, and the keys of the
 /// accounts the transaction removed.
 let jsonOf (p: Prepared) (o: TxnObservation) =
     let json = TxnObservation.toJson o (changedAccounts p.Before o)
     json["removed_accounts"] <- Json.arr [ for a in removedAccounts p.Before o -> Json.str a.Key ]
+    json["accounts"] <- accountTableJson p.Names (accountsOfWire p.Wire |> Option.defaultValue [])
     json
 
 /// The accounts file of the state after a run, for a following run (`--state-out`): slot + 1, the
@@ -276,6 +365,7 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
                   "differences", Json.arr (differences |> List.map Json.str) ]
         )
     else
+        printAccounts p
         printResult p model
         printfn ""
         printResult p engine
@@ -287,7 +377,7 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
             printfn "model and engine differ (model vs engine):"
             differences |> List.iter (printfn "  %s")
 
-    if differences.IsEmpty then 0 else 1
+    if differences.IsEmpty then exitCode model else 1
 
 let run (args: ParseResults<RunArgs>) : int =
     let p = prepare args
@@ -323,12 +413,13 @@ let run (args: ParseResults<RunArgs>) : int =
 
             printJson j
         else
+            printAccounts p
             printResult p observation
 
             if args.Contains RunArgs.Repeat then
                 printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))
 
-        0
+        exitCode observation
 
     match args.GetResult(RunArgs.Engine, defaultValue = Model) with
     | Model -> single (fun () -> Execution.execute p.Env p.Wire) TxnObservation.ofModel
