@@ -92,10 +92,17 @@ let private printText (rs: Region list) =
 
         r.Trailer |> Option.iter out.WriteLine
 
-/// Streamed JSON: {"kind", "segments": [{"address", "size", "lines": [{"address", "bytes", "text"}]}]}.
+/// Streamed JSON: {"kind", "segments": [{"address", "size", "lines": [{"address", "bytes", "text"}]}]},
+/// written to Console.Out a piece at a time.
 let private printJsonListing (kind: string) (rs: Region list) =
-    use stdout = System.Console.OpenStandardOutput()
-    use w = new System.Text.Json.Utf8JsonWriter(stdout, System.Text.Json.JsonWriterOptions(Indented = false))
+    let buffer = new System.IO.MemoryStream()
+    use w = new System.Text.Json.Utf8JsonWriter(buffer)
+
+    let drain () =
+        w.Flush()
+        System.Console.Out.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, int buffer.Length))
+        buffer.SetLength 0L
+
     w.WriteStartObject()
     w.WriteString("kind", kind)
     w.WriteStartArray "segments"
@@ -108,20 +115,20 @@ let private printJsonListing (kind: string) (rs: Region list) =
 
         for line in lines r.Address r.Code do
             w.WriteStartObject()
-            w.WriteString("address", sprintf "0x%x" line.Address)
+            w.WriteString("address", "0x" + line.Address.ToString("x"))
             w.WriteString("bytes", hexOf line)
             w.WriteString("text", line.Text)
             w.WriteEndObject()
 
-            if w.BytesPending > 65536 then w.Flush()
+            if w.BytesPending + int buffer.Length > 65536 then drain ()
 
         w.WriteEndArray()
         w.WriteEndObject()
 
     w.WriteEndArray()
     w.WriteEndObject()
-    w.Flush()
-    stdout.WriteByte(byte '\n')
+    drain ()
+    System.Console.Out.WriteLine()
 
 let run (args: ParseResults<DisasmArgs>) : int =
     let path = args.GetResult DisasmArgs.File

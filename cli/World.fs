@@ -264,11 +264,11 @@ module private Reader =
 
         spec
 
-    let worldFile (where: string) (root: JsonElement) : WorldFile =
+    let worldFile (where: string) (element: JsonElement) : WorldFile =
         let root = where.TrimEnd ':'
 
         let m =
-            members where [ "description"; "slot"; "chainId"; "fee"; "stateCounter"; "compressedAt"; "feePayer"; "program"; "accounts" ] root
+            members where [ "description"; "slot"; "chainId"; "fee"; "stateCounter"; "compressedAt"; "feePayer"; "program"; "accounts" ] element
 
         str where m "description" |> ignore
 
