@@ -46,6 +46,9 @@ let execute (argv: string[]) : int =
     try
         match argv with
         | [| "--version" |] -> printfn "thrumodel %s" (version ()); 0
+        | _ when argv.Length > 1 && argv[0] = "run" && (RunCommand.FastRun.tryParse argv[1..]).IsSome ->
+            // The common `run` command line without Argu's start-up cost (RunCommand.FastRun).
+            RunCommand.runWith (RunCommand.FastRun.tryParse argv[1..]).Value
         | _ ->
             let parser = ArgumentParser.Create<CliArgs>(programName = "thrumodel")
             dispatch (parser.ParseCommandLine(argv, raiseOnUsage = true))

@@ -178,21 +178,40 @@ let runOptions (args: ParseResults<RunArgs>) : TxnOptions =
       Su = args.TryGetResult RunArgs.Su
       Mu = args.TryGetResult RunArgs.Mu }
 
-/// `run`'s arguments up to the execution: refuses options that contradict each other.
-let prepare (args: ParseResults<RunArgs>) : Prepared =
-    let txn = args.TryGetResult RunArgs.Txn
+/// Everything `run`'s command line says.
+type RunSettings =
+    { Options: TxnOptions
+      TxnFile: string option
+      Json: bool
+      StateOut: string option
+      Repeat: int option
+      Engine: EngineChoice }
 
-    if txn.IsSome then
-        match [ "--instr", args.Contains RunArgs.Instr
-                "--instr-file", args.Contains RunArgs.Instr_File
-                "--cu", args.Contains RunArgs.Cu
-                "--su", args.Contains RunArgs.Su
-                "--mu", args.Contains RunArgs.Mu ]
+/// The settings of `run`'s parsed arguments.
+let runSettings (args: ParseResults<RunArgs>) : RunSettings =
+    { Options = runOptions args
+      TxnFile = args.TryGetResult RunArgs.Txn
+      Json = args.Contains RunArgs.Json
+      StateOut = args.TryGetResult RunArgs.State_Out
+      Repeat = args.TryGetResult RunArgs.Repeat
+      Engine = args.GetResult(RunArgs.Engine, defaultValue = Model) }
+
+/// The settings up to the execution: refuses options that contradict each other.
+let prepareSettings (s: RunSettings) : Prepared =
+    if s.TxnFile.IsSome then
+        match [ "--instr", s.Options.Instr.IsSome
+                "--instr-file", s.Options.InstrFile.IsSome
+                "--cu", s.Options.Cu.IsSome
+                "--su", s.Options.Su.IsSome
+                "--mu", s.Options.Mu.IsSome ]
               |> List.filter snd with
         | (option, _) :: _ -> fail "--txn runs a complete transaction, so %s has nothing to change: build the transaction with it (thrumodel txn build) or leave it out" option
         | [] -> ()
 
-    prepareWith (runOptions args) txn
+    prepareWith s.Options s.TxnFile
+
+/// `run`'s arguments up to the execution: refuses options that contradict each other.
+let prepare (args: ParseResults<RunArgs>) : Prepared = prepareSettings (runSettings args)
 
 /// The accounts a wire transaction names, by index: (key, writable), or None when its header
 /// and keys do not fit the bytes (docs/spec/transactions.md §2.1).
@@ -379,11 +398,12 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
 
     if differences.IsEmpty then exitCode model else 1
 
-let run (args: ParseResults<RunArgs>) : int =
-    let p = prepare args
-    let json = args.Contains RunArgs.Json
-    let stateOut = args.TryGetResult RunArgs.State_Out
-    let count = args.GetResult(RunArgs.Repeat, defaultValue = 1)
+/// Run with the settings of a command line (from Argu, or from `FastRun`).
+let runWith (s: RunSettings) : int =
+    let p = prepareSettings s
+    let json = s.Json
+    let stateOut = s.StateOut
+    let count = defaultArg s.Repeat 1
 
     if count < 1 || count > 1_000_000 then
         fail "--repeat: %d is not between 1 and 1000000" count
@@ -407,7 +427,7 @@ let run (args: ParseResults<RunArgs>) : int =
         if json then
             let j = jsonOf p observation
 
-            if args.Contains RunArgs.Repeat then
+            if s.Repeat.IsSome then
                 j["seconds"] <- RawCommand.secondsJson (List.last seconds)
                 j["runs"] <- Json.arr (seconds |> List.map RawCommand.secondsJson)
 
@@ -416,16 +436,107 @@ let run (args: ParseResults<RunArgs>) : int =
             printAccounts p
             printResult p observation
 
-            if args.Contains RunArgs.Repeat then
+            if s.Repeat.IsSome then
                 printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))
 
         exitCode observation
 
-    match args.GetResult(RunArgs.Engine, defaultValue = Model) with
+    match s.Engine with
     | Model -> single (fun () -> Execution.execute p.Env p.Wire) TxnObservation.ofModel
     | EngineChoice.Engine ->
         let env = TxnFixture.engineEnvironment p.Env
         single (fun () -> Thru.Engine.TransactionExecutor.Execute(env, System.ReadOnlySpan p.Wire)) (TxnObservation.ofEngine env)
-    | Both when args.Contains RunArgs.Repeat -> fail "--repeat: not with --engine both"
+    | Both when s.Repeat.IsSome -> fail "--repeat: not with --engine both"
     | Both -> runBoth p json stateOut
     | Unicorn -> fail "--engine unicorn runs raw mode only (Unicorn has no Thru address space or syscalls)"
+
+let run (args: ParseResults<RunArgs>) : int = runWith (runSettings args)
+
+/// The common shape of `thrumodel run` read without Argu, whose parser costs about 300 ms of CPU
+/// at start-up (reflection, compiled regular expressions and expression trees), most of what a
+/// short run takes. Only command lines made of known options, each given once with a value of
+/// the right form, are read here; anything else (help, a mistake, an unusual form) is left to
+/// Argu, which reads it the same way or explains what is wrong. A test checks that both readings
+/// agree.
+module FastRun =
+    let private engineOf (text: string) =
+        match text with
+        | "model" -> Some Model
+        | "engine" -> Some EngineChoice.Engine
+        | "both" -> Some Both
+        | "unicorn" -> Some Unicorn
+        | _ -> None
+
+    let private int64Of (text: string) =
+        match System.Int64.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture) with
+        | true, v -> Some v
+        | _ -> None
+
+    /// The settings of `run ARGS…` (argv without the verb), or None to let Argu read them.
+    let tryParse (argv: string[]) : RunSettings option =
+        let seen = System.Collections.Generic.HashSet<string>()
+        let mutable program = None
+        let mutable settings =
+            { Options = { Program = ""; Instr = None; InstrFile = None; Accounts = None; Cu = None; Su = None; Mu = None }
+              TxnFile = None
+              Json = false
+              StateOut = None
+              Repeat = None
+              Engine = Model }
+
+        let rec go (i: int) =
+            if i >= argv.Length then
+                true
+            else
+                let a = argv[i]
+                let value () =
+                    if i + 1 >= argv.Length then
+                        None
+                    else
+                        let next = argv[i + 1]
+                        // An option-like value (other than a negative number) is Argu's to judge.
+                        if next.StartsWith "-" && next.Length > 1 && not (System.Char.IsDigit next[1]) then None else Some next
+                let name = if a = "-e" then "--engine" else a
+
+                if name.StartsWith "-" && not (seen.Add name) then
+                    false
+                else
+                    let o = settings.Options
+
+                    let withValue (f: string -> RunSettings option) =
+                        match value () with
+                        | Some v ->
+                            match f v with
+                            | Some next ->
+                                settings <- next
+                                go (i + 2)
+                            | None -> false
+                        | None -> false
+
+                    match name with
+                    | "--json" ->
+                        settings <- { settings with Json = true }
+                        go (i + 1)
+                    | "--instr" -> withValue (fun v -> Some { settings with Options = { o with Instr = Some v } })
+                    | "--instr-file" -> withValue (fun v -> Some { settings with Options = { o with InstrFile = Some v } })
+                    | "--accounts" -> withValue (fun v -> Some { settings with Options = { o with Accounts = Some v } })
+                    | "--cu" -> withValue (fun v -> int64Of v |> Option.map (fun n -> { settings with Options = { o with Cu = Some n } }))
+                    | "--su" -> withValue (fun v -> int64Of v |> Option.map (fun n -> { settings with Options = { o with Su = Some n } }))
+                    | "--mu" -> withValue (fun v -> int64Of v |> Option.map (fun n -> { settings with Options = { o with Mu = Some n } }))
+                    | "--txn" -> withValue (fun v -> Some { settings with TxnFile = Some v })
+                    | "--state-out" -> withValue (fun v -> Some { settings with StateOut = Some v })
+                    | "--engine" -> withValue (fun v -> engineOf v |> Option.map (fun e -> { settings with Engine = e }))
+                    | "--repeat" ->
+                        withValue (fun v ->
+                            int64Of v
+                            |> Option.filter (fun n -> n >= int64 System.Int32.MinValue && n <= int64 System.Int32.MaxValue)
+                            |> Option.map (fun n -> { settings with Repeat = Some(int n) }))
+                    | _ when not (a.StartsWith "-") && program.IsNone && a <> "" ->
+                        program <- Some a
+                        go (i + 1)
+                    | _ -> false
+
+        if go 0 then
+            program |> Option.map (fun p -> { settings with Options = { settings.Options with Program = p } })
+        else
+            None

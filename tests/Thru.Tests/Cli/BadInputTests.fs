@@ -324,11 +324,46 @@ let runProcess (seconds: float) (args: string list) : (int * string * string) op
         p.Kill true
         None
 
+/// `run` command lines that RunCommand.FastRun reads without Argu, and some it must leave to Argu.
+let private fastRunLines =
+    [ [ "prog.bin" ]
+      [ "prog.bin"; "--json" ]
+      [ "prog.bin"; "--instr"; "0300"; "--accounts"; "w.json"; "--cu"; "5"; "--su"; "6"; "--mu"; "7" ]
+      [ "--accounts"; "w.json"; "prog.bin"; "-e"; "both" ]
+      [ "prog.bin"; "--engine"; "engine"; "--repeat"; "3"; "--state-out"; "s.json" ]
+      [ "prog.bin"; "--txn"; "t.bin"; "--cu"; "-5" ]
+      [ "prog.bin"; "--instr-file"; "i.bin"; "--engine"; "unicorn" ]
+      [ "prog.bin"; "--cu"; "9223372036854775807" ] ]
+
+let private argvLeftToArgu =
+    [ [ "prog.bin"; "--cu"; "1"; "--cu"; "2" ]
+      [ "prog.bin"; "--cu"; "abc" ]
+      [ "prog.bin"; "--cu"; "99999999999999999999" ]
+      [ "prog.bin"; "--engine"; "fast" ]
+      [ "prog.bin"; "--repeat"; "2147483648" ]
+      [ "prog.bin"; "extra" ]
+      [ "prog.bin"; "--help" ]
+      [ "prog.bin"; "--frobnicate" ]
+      [ "prog.bin"; "--instr" ]
+      [ "--json" ]
+      [ "-" ] ]
+
 [<Tests>]
 let tests =
     testList
         "Cli.BadInputTests"
-        [ testCaseAlone (sprintf "%d command lines in process: exit codes, one-line refusals, no 70, no hang" cases.Length) (fun () ->
+        [ testCase "run's fast reading of the command line is Argu's reading" (fun () ->
+              let parser = Argu.ArgumentParser.Create<Thru.Cli.Args.RunArgs>(programName = "thrumodel run")
+
+              for line in fastRunLines do
+                  let fast = Thru.Cli.RunCommand.FastRun.tryParse (Array.ofList line)
+                  let argu = Thru.Cli.RunCommand.runSettings (parser.ParseCommandLine(Array.ofList line))
+                  Expect.equal fast (Some argu) (sprintf "run %s" (String.concat " " line))
+
+              for line in argvLeftToArgu do
+                  Expect.isNone (Thru.Cli.RunCommand.FastRun.tryParse (Array.ofList line)) (sprintf "run %s is left to Argu" (String.concat " " line)))
+
+          testCaseAlone (sprintf "%d command lines in process: exit codes, one-line refusals, no 70, no hang" cases.Length) (fun () ->
               let failures =
                   [ for c in cases do
                         let args = c.Args()
