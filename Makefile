@@ -22,7 +22,7 @@ VERSION    := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Bu
 PREFIX     ?= $(HOME)/.local
 TOOL_DIR   ?= $(PREFIX)/lib/thrumodel
 
-.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs pack install uninstall clean
+.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs pack install uninstall startup clean
 
 all: build
 
@@ -94,6 +94,17 @@ install: pack
 	mkdir -p $(PREFIX)/bin
 	ln -sfn $(TOOL_DIR)/thrumodel $(PREFIX)/bin/thrumodel
 	@echo "installed: $(PREFIX)/bin/thrumodel ($$($(PREFIX)/bin/thrumodel --version))"
+
+# Start-up of `thrumodel run examples/build/hello.bin` measured with hyperfine (installed from
+# Debian when missing): dotnet run, the built dll, the apphost, the installed ReadyToRun tool.
+startup: install
+	@command -v hyperfine >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hyperfine >/dev/null; }
+	hyperfine -N --warmup 1 --runs 3 -n 'dotnet run' '$(DOTNET) run -c $(CONFIG) --no-build --project cli -- run examples/build/hello.bin'
+	hyperfine -N --warmup 3 --runs 20 \
+	  -n dll '$(DOTNET) cli/bin/$(CONFIG)/net10.0/thrumodel.dll run examples/build/hello.bin' \
+	  -n apphost 'cli/bin/$(CONFIG)/net10.0/thrumodel run examples/build/hello.bin' \
+	  -n 'installed tool (ReadyToRun)' '$(PREFIX)/bin/thrumodel run examples/build/hello.bin' \
+	  -n 'installed tool, --version' '$(PREFIX)/bin/thrumodel --version'
 
 uninstall:
 	-$(DOTNET) tool uninstall --tool-path $(TOOL_DIR) ThruModel.Cli

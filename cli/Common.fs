@@ -62,11 +62,22 @@ let readFileAtMost (limit: int) (what: string) (path: string) : byte[] =
         with e ->
             Error e
 
-    let outcome =
-        let task = System.Threading.Tasks.Task.Run(read)
+    // A regular file of some bytes cannot block: read it here. Anything else (an empty file, or
+    // what reports no length: a FIFO, a pipe, a device) is read on the thread pool, with a deadline.
+    let regular =
+        try
+            System.IO.FileInfo(path).Length > 0L
+        with _ ->
+            false
 
-        if task.Wait readTimeout then task.Result
-        else Error(UserError(sprintf "cannot read %s: nothing to read after %.0f seconds (a FIFO without a writer?)" path readTimeout.TotalSeconds))
+    let outcome =
+        if regular then
+            read ()
+        else
+            let task = System.Threading.Tasks.Task.Run(read)
+
+            if task.Wait readTimeout then task.Result
+            else Error(UserError(sprintf "cannot read %s: nothing to read after %.0f seconds (a FIFO without a writer?)" path readTimeout.TotalSeconds))
 
     match outcome with
     | Ok bytes -> bytes

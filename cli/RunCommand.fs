@@ -243,32 +243,39 @@ let removedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : Account
     let after = o.State |> List.map (fun a -> a.Key) |> Set.ofList
     before |> Map.toList |> List.filter (fun (k, _) -> not (after.Contains(string k))) |> List.map (fun (k, a) -> accountObs k a)
 
+/// The text report of one observation. Plain string building, not printf: F#'s format strings are
+/// parsed and compiled at their first use, a cost paid at every start of the command.
 let private printResult (p: Prepared) (o: TxnObservation) =
+    let out = System.Console.Out
     let name (k: string) = p.Names |> Map.tryPick (fun key n -> if string key = k then Some n else None) |> Option.defaultValue "?"
+
     let outcome =
         match o.VmError with
-        | 0 -> sprintf "success, exit code %d" o.UserErrorCode
-        | -765 -> sprintf "reverted with code %d (0x%x) by account %s" o.UserErrorCode o.UserErrorCode (o.ErrorProgramAccIdx |> Option.map string |> Option.defaultValue "?")
-        | e -> sprintf "%s (%d)%s" (Codes.txnErrorName e) e (o.Fault |> Option.map (sprintf ": %s") |> Option.defaultValue "")
+        | 0 -> "success, exit code " + string o.UserErrorCode
+        | -765 -> "reverted with code " + string o.UserErrorCode + " (0x" + o.UserErrorCode.ToString("x") + ") by account " + (o.ErrorProgramAccIdx |> Option.map string |> Option.defaultValue "?")
+        | e -> Codes.txnErrorName e + " (" + string e + ")" + (o.Fault |> Option.map (fun f -> ": " + f) |> Option.defaultValue "")
 
-    printfn "engine:           %s" o.Engine
-    printfn "result:           %s" outcome
-    printfn "compute units:    %d" o.ConsumedComputeUnits
-    printfn "state units:      %d" o.ConsumedStateUnits
-    printfn "memory units:     %d (pages in use at the end: %d)" o.ConsumedMemoryUnits o.PagesUsed
-    printfn "call depth:       %d (deepest %d)" o.CallDepth o.MaxCallDepth
+    out.WriteLine("engine:           " + o.Engine)
+    out.WriteLine("result:           " + outcome)
+    out.WriteLine("compute units:    " + string o.ConsumedComputeUnits)
+    out.WriteLine("state units:      " + string o.ConsumedStateUnits)
+    out.WriteLine("memory units:     " + string o.ConsumedMemoryUnits + " (pages in use at the end: " + string o.PagesUsed + ")")
+    out.WriteLine("call depth:       " + string o.CallDepth + " (deepest " + string o.MaxCallDepth + ")")
 
     for idx, data in o.Logs do
-        printfn "log [%d]:          %s" idx (System.Text.Encoding.UTF8.GetString data)
+        out.WriteLine("log [" + string idx + "]:          " + System.Text.Encoding.UTF8.GetString data)
 
     for e in o.Events do
-        printfn "event %d:          call %d, program %d, %d bytes: %s" e.Id e.CallIdx e.ProgramIdx e.Payload.Length (hex e.Payload)
+        out.WriteLine("event " + string e.Id + ":          call " + string e.CallIdx + ", program " + string e.ProgramIdx + ", " + string e.Payload.Length + " bytes: " + hex e.Payload)
 
     for a in changedAccounts p.Before o do
-        printfn "changed account:  %s (%s): balance %d, nonce %d, seq %d, %d bytes of data, owner %s…" (a.Key.Substring(0, 16)) (name a.Key) a.Balance a.Nonce a.Seq a.DataSize (a.Owner.Substring(0, 8))
+        out.WriteLine(
+            "changed account:  " + a.Key.Substring(0, 16) + " (" + name a.Key + "): balance " + string a.Balance + ", nonce " + string a.Nonce
+            + ", seq " + string a.Seq + ", " + string a.DataSize + " bytes of data, owner " + a.Owner.Substring(0, 8) + "…"
+        )
 
     for a in removedAccounts p.Before o do
-        printfn "removed account:  %s (%s)" (a.Key.Substring(0, 16)) (name a.Key)
+        out.WriteLine("removed account:  " + a.Key.Substring(0, 16) + " (" + name a.Key + ")")
 
 /// The account-index table of the transaction (fee payer, program, then the read-write and
 /// read-only lists in key order): the indices that logs, events and error_program_acc_idx use.
