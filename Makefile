@@ -15,8 +15,14 @@ TESTS      := $(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Tests -
 TEST_ARGS  ?=
 # Minutes of `make soak`.
 SOAK_MINUTES ?= 10
+# `make pack` writes the NuGet packages here (a local feed); `make install` installs the
+# `thrumodel` tool from it into $(TOOL_DIR), linked from $(PREFIX)/bin.
+PACKAGES   := artifacts/packages
+VERSION    := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+PREFIX     ?= $(HOME)/.local
+TOOL_DIR   ?= $(PREFIX)/lib/thrumodel
 
-.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs clean
+.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs pack install uninstall startup clean
 
 all: build
 
@@ -69,6 +75,40 @@ bench-programs: build bench-build
 # The same kernels under BenchmarkDotNet (slower, statistically careful).
 benchmarkdotnet: build
 	$(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Bench -- --filter '*' 
+
+# The packages Thru.Model, Thru.Engine and the tool ThruModel.Cli (a pointer package and
+# ThruModel.Cli.linux-x64, compiled ReadyToRun), and a nuget.config naming only this feed.
+pack: deps
+	rm -f $(PACKAGES)/*.nupkg
+	$(DOTNET) pack ThruModel.sln -c $(CONFIG) -o $(PACKAGES) -nologo -v quiet -clp:NoSummary
+	@printf '%s\n' '<?xml version="1.0" encoding="utf-8"?>' '<configuration>' '  <packageSources>' '    <clear />' \
+	  '    <add key="thrumodel-local" value="$(abspath $(PACKAGES))" />' '  </packageSources>' '</configuration>' \
+	  > $(PACKAGES)/nuget.config
+	@ls $(PACKAGES)/*.nupkg
+
+# Installs (or reinstalls) the thrumodel tool from the local feed alone (no other package
+# source is asked): `dotnet tool install --tool-path`, then a link in $(PREFIX)/bin.
+install: pack
+	-@$(DOTNET) tool uninstall --tool-path $(TOOL_DIR) ThruModel.Cli >/dev/null 2>&1
+	$(DOTNET) tool install --tool-path $(TOOL_DIR) --configfile $(PACKAGES)/nuget.config ThruModel.Cli --version $(VERSION)
+	mkdir -p $(PREFIX)/bin
+	ln -sfn $(TOOL_DIR)/thrumodel $(PREFIX)/bin/thrumodel
+	@echo "installed: $(PREFIX)/bin/thrumodel ($$($(PREFIX)/bin/thrumodel --version))"
+
+# Start-up of `thrumodel run examples/build/hello.bin` measured with hyperfine (installed from
+# Debian when missing): dotnet run, the built dll, the apphost, the installed ReadyToRun tool.
+startup: install
+	@command -v hyperfine >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hyperfine >/dev/null; }
+	hyperfine -N --warmup 1 --runs 3 -n 'dotnet run' '$(DOTNET) run -c $(CONFIG) --no-build --project cli -- run examples/build/hello.bin'
+	hyperfine -N --warmup 3 --runs 20 \
+	  -n dll '$(DOTNET) cli/bin/$(CONFIG)/net10.0/thrumodel.dll run examples/build/hello.bin' \
+	  -n apphost 'cli/bin/$(CONFIG)/net10.0/thrumodel run examples/build/hello.bin' \
+	  -n 'installed tool (ReadyToRun)' '$(PREFIX)/bin/thrumodel run examples/build/hello.bin' \
+	  -n 'installed tool, --version' '$(PREFIX)/bin/thrumodel --version'
+
+uninstall:
+	-$(DOTNET) tool uninstall --tool-path $(TOOL_DIR) ThruModel.Cli
+	rm -f $(PREFIX)/bin/thrumodel
 
 clean:
 	rm -rf artifacts */bin */obj tests/*/bin tests/*/obj bench/build

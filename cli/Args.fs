@@ -1,4 +1,5 @@
-/// The command line of `thru`, declared with Argu: one union per verb.
+/// The command line of `thrumodel`, declared with Argu: one union per verb. Every verb's options
+/// are [<Unique>]: an option given twice is refused, not silently overridden.
 module Thru.Cli.Args
 
 open Argu
@@ -10,6 +11,7 @@ type EngineChoice =
     | Engine
     | Both
 
+[<Unique>]
 type RawArgs =
     | [<MainCommand; ExactlyOnce>] File of path: string
     | Base of hex: string
@@ -22,7 +24,7 @@ type RawArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | File _ -> "flat binary to load at the base address."
+            | File _ -> "flat binary to load at the base address, or an RV64 ELF executable (its loadable segments, its entry point as the pc)."
             | Base _ -> "load address in hex, a multiple of 0x1000 (default 0x80000000)."
             | Engine _ -> "implementation to run (default model)."
             | Max_Steps _ -> "stop after this many instructions (default 1000000)."
@@ -30,15 +32,18 @@ type RawArgs =
             | Repeat _ -> "run the image this many times in this one process (warm runs); report every run's seconds and the last run's state."
             | Unhooked -> "with --engine unicorn: run Unicorn with no memory or counting hook (benchmarks only: misaligned accesses are not refused, instructions are not counted)."
 
+[<Unique>]
 type DisasmArgs =
     | [<MainCommand; ExactlyOnce>] File of path: string
     | Base of hex: string
+    | Json
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | File _ -> "flat binary or Thru executable (detected by its header) to disassemble."
-            | Base _ -> "address of the first byte in hex (default 0x80000000; 0x3000000 for a Thru executable)."
+            | File _ -> "flat binary, Thru executable (detected by its header) or RV64 ELF executable (its executable segments) to disassemble."
+            | Base _ -> "address of the first byte in hex (default 0x80000000; 0x3000000 for a Thru executable; not with an ELF, whose segments give it)."
+            | Json -> "print {\"kind\", \"base\", \"lines\": [{\"address\", \"bytes\", \"text\"}]} (for an ELF, \"segments\" with their lines)."
 
 type DemoArgs =
     | [<Hidden>] Unused
@@ -46,6 +51,7 @@ type DemoArgs =
     interface IArgParserTemplate with
         member _.Usage = ""
 
+[<Unique>]
 type RunArgs =
     | [<MainCommand; ExactlyOnce>] Program of path: string
     | Instr of hex: string
@@ -58,36 +64,42 @@ type RunArgs =
     | Txn of path: string
     | State_Out of path: string
     | Repeat of count: int
+    | Instr_File of path: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Program _ -> "the Thru executable run as the transaction's program (account 1), or the 64-hex-digit key of a program account of the accounts file."
             | Instr _ -> "instruction data in hex."
+            | Instr_File _ -> "instruction data: the bytes of this file (at most 65535)."
             | Accounts _ -> "JSON file describing the fee payer and the other accounts (see README)."
             | Cu _ -> "compute-unit budget (default 10000000)."
             | Su _ -> "state-unit budget, a u16 (default 10000)."
             | Mu _ -> "memory-unit budget in pages, a u16 (default 10000)."
             | Engine _ -> "implementation to run (default model)."
             | Json -> "print one JSON object with the protocol's field names."
-            | Txn _ -> "run this complete serialized transaction instead of building one."
+            | Txn _ -> "run this complete serialized transaction instead of building one (not with --instr, --instr-file, --cu, --su, --mu)."
             | State_Out _ -> "write the state after the transaction as an accounts file, for a following run (the model's state; with --engine both, only when model and engine agree)."
             | Repeat _ -> "execute the transaction this many times in this one process (warm runs); report every run's seconds and the last result."
 
+[<Unique>]
 type ProofArgs =
     | [<MainCommand; ExactlyOnce>] Program of path: string
     | Accounts of path: string
     | Key of hex: string
     | Account of name: string
+    | Json
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Program _ -> "the program (it decides the default program key, as for run)."
             | Accounts _ -> "the accounts file of the world (as for run)."
-            | Key _ -> "the account key, 64 hex digits."
-            | Account _ -> "the name of an account of the accounts file."
+            | Key _ -> "the account key, 64 hex digits (not with --account)."
+            | Account _ -> "the name of an account of the accounts file (not with --key)."
+            | Json -> "print {\"key\", \"type\": \"existing\"|\"creation\", \"slot\", \"root\", \"proof\"}."
 
+[<Unique>]
 type TrieRootArgs =
     | [<MainCommand; ExactlyOnce>] File of path: string
     | Json
@@ -98,6 +110,7 @@ type TrieRootArgs =
             | File _ -> "JSON array of {\"pubkey\": \"<64 hex>\", \"value_hash\": \"<64 hex>\"}."
             | Json -> "print {\"root\": \"<hex>\"}."
 
+[<Unique>]
 type TrieProveArgs =
     | [<MainCommand; ExactlyOnce>] File of path: string
     | Key of hex: string
@@ -112,6 +125,7 @@ type TrieProveArgs =
             | Slot _ -> "the slot written in the proof's header (default 0)."
             | Json -> "print {\"type\": \"existing\"|\"creation\", \"proof\": \"<hex>\"}."
 
+[<Unique>]
 type TrieVerifyArgs =
     | Root of hex: string
     | Key of hex: string
@@ -140,6 +154,7 @@ type TrieArgs =
             | Prove _ -> "print the wire proof of a key in a file of entries."
             | Verify _ -> "check a wire proof against a root: prints valid (exit 0) or invalid and why (exit 1)."
 
+[<Unique>]
 type BenchArgs =
     | Json
     | Seconds of seconds: float
@@ -151,39 +166,92 @@ type BenchArgs =
         member a.Usage =
             match a with
             | Json -> "print rows {kernel, engine, mips} (and tps) as JSON; with --suite, one object with the suite's rows."
-            | Seconds _ -> "target duration of each measurement in seconds (default 1; not with --suite)."
+            | Seconds _ -> "target duration of each measurement in seconds, 0.01 to 60 (default 1; not with --suite)."
             | Suite _ -> "run a suite instead of the kernels: 'programs', the real programs of bench/ (build them with make bench-programs), each measurement in a fresh process."
             | Filter _ -> "with --suite: only the programs and transactions whose name contains this text."
             | Runs _ -> "with --suite: fresh processes per measurement, of which the median is reported (default 3)."
 
+[<Unique>]
 type DecisionsArgs =
     | Markdown
     | Json
+    | Id of id: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Markdown -> "print a Markdown table."
-            | Json -> "print a JSON array."
+            | Json -> "print a JSON array (with --id, one object)."
+            | Id _ -> "show one decision, by its id (D-...)."
+
+[<Unique>]
+type TxnBuildArgs =
+    | [<MainCommand; ExactlyOnce>] Program of path: string
+    | Instr of hex: string
+    | Instr_File of path: string
+    | Accounts of path: string
+    | Cu of units: int64
+    | Su of units: int64
+    | Mu of units: int64
+    | [<Mandatory>] Out of path: string
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Program _ -> "the program, as for run: an executable file or the key of a program account of the accounts file."
+            | Instr _ -> "instruction data in hex."
+            | Instr_File _ -> "instruction data: the bytes of this file (at most 65535)."
+            | Accounts _ -> "the accounts file of the world (as for run)."
+            | Cu _ -> "compute-unit budget (default 10000000)."
+            | Su _ -> "state-unit budget, a u16 (default 10000)."
+            | Mu _ -> "memory-unit budget in pages, a u16 (default 10000)."
+            | Out _ -> "write the signed wire transaction to this file (what run would execute)."
+            | Json -> "print {\"out\", \"size\", \"hash\", \"accounts\"} instead of the text summary."
+
+[<Unique>]
+type TxnDecodeArgs =
+    | [<MainCommand; ExactlyOnce>] File of path: string
+    | Json
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | File _ -> "a wire transaction (binary, at most 1 MiB read)."
+            | Json -> "print one JSON object: the fields, the accounts and the validation result."
+
+type TxnArgs =
+    | [<CliPrefix(CliPrefix.None)>] Build of ParseResults<TxnBuildArgs>
+    | [<CliPrefix(CliPrefix.None)>] Decode of ParseResults<TxnDecodeArgs>
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Build _ -> "build and sign the wire transaction that run would execute, and write it to a file."
+            | Decode _ -> "show a wire transaction field by field, with the model's validation code."
 
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Raw of ParseResults<RawArgs>
     | [<CliPrefix(CliPrefix.None)>] Disasm of ParseResults<DisasmArgs>
     | [<CliPrefix(CliPrefix.None)>] Run of ParseResults<RunArgs>
+    | [<CliPrefix(CliPrefix.None)>] Txn of ParseResults<TxnArgs>
     | [<CliPrefix(CliPrefix.None)>] Proof of ParseResults<ProofArgs>
     | [<CliPrefix(CliPrefix.None)>] Trie of ParseResults<TrieArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Decisions of ParseResults<DecisionsArgs>
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoArgs>
+    | Version
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Raw _ -> "run a flat RV64 binary in raw mode (no Thru segments) until ecall, ebreak, a fault or the step limit."
             | Disasm _ -> "print the disassembly of a binary."
-            | Run _ -> "run an executable as the program of a transaction and print the result, logs, events and changed accounts."
+            | Run _ -> "run an executable as the program of a transaction and print the result, logs, events and changed accounts (exit 0 success, 1 the transaction failed, 2 bad input)."
+            | Txn _ -> "wire transactions: build one to a file, decode one field by field."
             | Proof _ -> "print the state proof (hex) of a key against the state root run gives a world."
             | Trie _ -> "the state trie over a file of (pubkey, value hash) entries: root, prove, verify."
             | Bench _ -> "measure instructions/s of the engine, the model and Unicorn, and transactions/s (build with -c Release)."
             | Decisions _ -> "print the register of spec decisions (where the public ThruVM spec is silent or contradictory)."
             | Demo _ -> "the demonstration run by `make demo`."
+            | Version -> "print the version of thrumodel."

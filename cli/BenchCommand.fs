@@ -94,15 +94,19 @@ let checkAgreement (k: Kernel) =
         | [] -> Common.fail "kernel %s stopped with %s, not at its ecall" k.Name engine.Stop
         | ds -> Common.fail "kernel %s: the engine and the model disagree: %s" k.Name (String.concat "; " ds)
 
-let rawRows (target: float) : Row list =
+/// The measurements of the raw-mode rows, in order (a kernel's agreement check comes first).
+let private rawMeasurements (target: float) : (string * (unit -> Row)) list =
     [ for k in Kernels.all do
-          checkAgreement k
-          yield row k.Name "engine (raw, counted)" (calibrate target 100_000 (engineRaw k)) ""
-          yield row k.Name "engine (raw, interpreter only)" (calibrate target 10_000 (interpreterRaw k)) ""
+          yield k.Name + ": engine and model agree", (fun () -> checkAgreement k; Unchecked.defaultof<Row>)
+          yield k.Name + ": engine", (fun () -> row k.Name "engine (raw, counted)" (calibrate target 100_000 (engineRaw k)) "")
+          yield k.Name + ": interpreter", (fun () -> row k.Name "engine (raw, interpreter only)" (calibrate target 10_000 (interpreterRaw k)) "")
           if k.Unicorn then
-              yield row k.Name "unicorn (no hook)" (calibrate target 100_000 (unicornRaw false k)) ""
-              yield row k.Name "unicorn (counting hook)" (calibrate target 10_000 (unicornRaw true k)) ""
-          yield row k.Name "model (raw)" (calibrate (min target 1.0) 100 (modelRaw k)) "" ]
+              yield k.Name + ": unicorn", (fun () -> row k.Name "unicorn (no hook)" (calibrate target 100_000 (unicornRaw false k)) "")
+              yield k.Name + ": unicorn, counting", (fun () -> row k.Name "unicorn (counting hook)" (calibrate target 10_000 (unicornRaw true k)) "")
+          yield k.Name + ": model", (fun () -> row k.Name "model (raw)" (calibrate (min target 1.0) 100 (modelRaw k)) "") ]
+
+let rawRows (target: float) : Row list =
+    rawMeasurements target |> List.map (fun (_, m) -> m ()) |> List.filter (fun r -> not (obj.ReferenceEquals(r, null)))
 
 // ---- Thru mode: metered kernels and transactions ----
 
@@ -187,10 +191,13 @@ let transfers (engine: bool) (signed: bool) (seconds: float) =
         n <- n + 1
     float n / sw.Elapsed.TotalSeconds, pages
 
-let thruRows (target: float) : Row list =
+let private thruMeasurements (target: float) : (string * (unit -> Row)) list =
     [ for k in Kernels.all do
-          yield row k.Name "engine (Thru, metered)" (calibrate target 100_000 (engineThru k)) ""
-          yield row k.Name "model (Thru, metered)" (calibrate (min target 1.0) 100 (modelThru k)) "" ]
+          yield k.Name + ": engine, metered", (fun () -> row k.Name "engine (Thru, metered)" (calibrate target 100_000 (engineThru k)) "")
+          yield k.Name + ": model, metered", (fun () -> row k.Name "model (Thru, metered)" (calibrate (min target 1.0) 100 (modelThru k)) "") ]
+
+let thruRows (target: float) : Row list =
+    thruMeasurements target |> List.map (fun (_, m) -> m ())
 
 let transferRows (seconds: float) : Row list =
     let proc = Process.GetCurrentProcess()
@@ -250,12 +257,26 @@ let rec run (args: ParseResults<BenchArgs>) : int =
 and private runKernels (args: ParseResults<BenchArgs>) : int =
     let target = args.GetResult(BenchArgs.Seconds, defaultValue = 1.0)
 
-    if target <= 0.0 || target > 60.0 then
-        Common.fail "--seconds: %g is not between 0 and 60" target
+    // NaN fails both comparisons, so it is refused too.
+    if not (target >= 0.01 && target <= 60.0) then
+        Common.fail "--seconds: %g is not a number of seconds from 0.01 to 60" target
 
     let rows =
-        let byKernel = (rawRows target @ thruRows target) |> List.groupBy (fun r -> r.Kernel) |> List.collect snd
-        byKernel @ transferRows target
+        let measurements = rawMeasurements target @ thruMeasurements target
+        let transfers = 1
+
+        Progress.run "bench" (measurements.Length + transfers) (fun p ->
+            let measured =
+                [ for name, measure in measurements do
+                      p.Describe name
+                      let r = measure ()
+                      p.Advance 1
+                      if not (obj.ReferenceEquals(r, null)) then yield r ]
+
+            p.Describe "transactions per second"
+            let transferRows = transferRows target
+            p.Advance 1
+            (measured |> List.groupBy (fun r -> r.Kernel) |> List.collect snd) @ transferRows)
 
     if args.Contains BenchArgs.Json then
         rows

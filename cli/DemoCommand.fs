@@ -128,6 +128,41 @@ let private exampleRuns: (string * string option * string * string) list =
       "sha256", None, "616263", "SHA-256 of \"abc\" with the Zknh instructions, checked against FIPS 180-2"
       "fault_misaligned", None, "", "an 8-byte load from an odd stack address: a fault ends the transaction" ]
 
+/// The demo's build step: when example programs are missing and the RISC-V cross compiler is
+/// installed, `make -C examples` builds them, with a progress bar (one step per program image).
+/// Never installs anything (make examples does that); true when every program is then built.
+let private buildExamples (root: string) (missing: string list) : bool =
+    let compilerPresent =
+        System.Environment.GetEnvironmentVariable("PATH").Split(':')
+        |> Array.exists (fun d -> d <> "" && System.IO.File.Exists(System.IO.Path.Combine(d, "riscv64-unknown-elf-gcc")))
+
+    if not compilerPresent then
+        false
+    else
+        printfn "\n   Building the example programs (make -C examples): %s" (String.concat ", " missing)
+        let programs = System.IO.File.ReadAllLines(System.IO.Path.Combine(root, "examples", "Makefile")) |> Array.filter (fun l -> l.Contains "call thru_program,") |> Array.length
+
+        Progress.run "building the examples" programs (fun p ->
+            let psi = System.Diagnostics.ProcessStartInfo("make", [ "-C"; System.IO.Path.Combine(root, "examples"); "--no-print-directory" ], RedirectStandardOutput = true, RedirectStandardError = true)
+
+            try
+                use proc = System.Diagnostics.Process.Start psi
+                let errors = proc.StandardError.ReadToEndAsync()
+                let mutable line = proc.StandardOutput.ReadLine()
+
+                while not (isNull line) do
+                    if line.Contains "IMAGE" then
+                        p.Describe(System.IO.Path.GetFileNameWithoutExtension(line.Trim().Split(' ') |> Array.last))
+                        p.Advance 1
+
+                    line <- proc.StandardOutput.ReadLine()
+
+                proc.WaitForExit()
+                if proc.ExitCode <> 0 then printfn "   make -C examples failed: %s" (errors.Result.Split('\n') |> Array.tryHead |> Option.defaultValue "")
+                proc.ExitCode = 0
+            with :? System.ComponentModel.Win32Exception ->
+                false)
+
 let private examplePart () =
     printfn "\n3. Thru programs written in C with the SDK (sdk/, examples/), each run as a transaction on the"
     printfn "   model and on the engine, exactly as `thrumodel run` runs them:"
@@ -138,7 +173,9 @@ let private examplePart () =
         true
     | Some root ->
         let build = System.IO.Path.Combine(root, "examples", "build")
-        let missing = exampleRuns |> List.map (fun (p, _, _, _) -> p) |> List.filter (fun p -> not (System.IO.File.Exists(System.IO.Path.Combine(build, p + ".bin"))))
+        let missingNow () = exampleRuns |> List.map (fun (p, _, _, _) -> p) |> List.distinct |> List.filter (fun p -> not (System.IO.File.Exists(System.IO.Path.Combine(build, p + ".bin"))))
+        let missing = missingNow ()
+        let missing = if not missing.IsEmpty && buildExamples root missing then missingNow () else missing
 
         if not missing.IsEmpty then
             printfn "\n   (skipped: %s not built; run `make examples`)" (String.concat ", " missing)

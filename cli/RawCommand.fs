@@ -30,26 +30,31 @@ let private timed (run: unit -> RawObservation.RawObservation) : Timed =
 /// Seconds as a JSON number, to the microsecond.
 let secondsJson (s: float) : JsonNode = JsonValue.Create(System.Math.Round(s, 6))
 
+/// Where a raw run starts: the pc (the base, or an ELF's entry point).
+let mutable private entryPc: uint64 option = None
+
 let private runModel (image: byte[]) (baseAddress: uint64) (maxSteps: int64) : unit -> RawObservation.RawObservation =
     match Raw.load image baseAddress with
     | Error e -> fail "%s" (Raw.describeLoadError e)
-    | Ok _ ->
-        fun () ->
-            match Raw.run Decisions.Profile.defaults image baseAddress maxSteps with
-            | Ok result -> RawObservation.ofModel result
-            | Error e -> fail "%s" (Raw.describeLoadError e)
+    | Ok memory ->
+        let pc = defaultArg entryPc baseAddress
+        fun () -> RawObservation.ofModel (Raw.runFrom Decisions.Profile.defaults maxSteps (Isa.Hart.at pc) memory)
 
 let private runUnicorn (image: byte[]) (baseAddress: uint64) (maxSteps: int64) : unit -> RawObservation.RawObservation =
     // Validate exactly as the model does, so both engines give the same message.
     match Raw.load image baseAddress with
     | Error e -> fail "%s" (Raw.describeLoadError e)
     | Ok _ when not Thru.Interop.Unicorn.IsAvailable -> fail "--engine unicorn: libunicorn.so.2 is not installed (run make deps)"
+    | Ok _ when entryPc.IsSome && entryPc <> Some baseAddress -> fail "--engine unicorn starts at the lowest address, and this ELF's entry point is elsewhere: use --engine model or engine"
     | Ok _ -> fun () -> RawObservation.ofUnicorn (Thru.Interop.UnicornRaw.Run(image, baseAddress, maxSteps))
 
 let private runEngine (image: byte[]) (baseAddress: uint64) (maxSteps: int64) : unit -> RawObservation.RawObservation =
     // The engine validates with the model's wording (Raw.describeLoadError).
     match Thru.Engine.RawMode.LoadError(image.Length, baseAddress) with
-    | null -> fun () -> RawObservation.ofEngine (Thru.Engine.RawMode.Run(System.ReadOnlySpan image, baseAddress, maxSteps))
+    | null ->
+        let pc = defaultArg entryPc baseAddress
+        let regs = Array.zeroCreate<uint64> 32
+        fun () -> RawObservation.ofEngine (Thru.Engine.RawMode.Run(System.ReadOnlySpan image, baseAddress, maxSteps, System.ReadOnlySpan regs, pc))
     | message -> fail "%s" message
 
 /// Run `count` times; every run's seconds and the last run.
@@ -115,6 +120,7 @@ let private runUnhooked (image: byte[]) (baseAddress: uint64) (count: int) (show
     match Raw.load image baseAddress with
     | Error e -> fail "%s" (Raw.describeLoadError e)
     | Ok _ when not Thru.Interop.Unicorn.IsAvailable -> fail "--engine unicorn: libunicorn.so.2 is not installed (run make deps)"
+    | Ok _ when entryPc.IsSome && entryPc <> Some baseAddress -> fail "--engine unicorn starts at the lowest address, and this ELF's entry point is elsewhere: use --engine model or engine"
     | Ok _ -> ()
 
     let once () =
@@ -167,12 +173,29 @@ let private runUnhooked (image: byte[]) (baseAddress: uint64) (count: int) (show
     0
 
 let run (args: ParseResults<RawArgs>) : int =
-    let image = readFile (args.GetResult RawArgs.File)
-    let baseAddress = args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
+    entryPc <- None
+    let path = args.GetResult RawArgs.File
+    let file = readFileAtMost Elf.maxFile "a raw image or ELF file" path
+
+    let image, baseAddress =
+        if Elf.isElf file then
+            if args.Contains RawArgs.Base then fail "--base: an ELF file gives its own addresses; leave --base out"
+            let elf = Elf.load path file
+            let baseAddress, flat = Elf.flatten path elf
+            entryPc <- Some elf.Entry
+            flat, baseAddress
+        else
+            if file.Length > int Raw.regionSize then fail "%s: image of %d bytes does not fit the 16 MiB region" path file.Length
+            if file.Length = 0 then fail "%s: the image is empty" path
+            file, args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
+
     let maxSteps = args.GetResult(RawArgs.Max_Steps, defaultValue = 1_000_000L)
 
     if maxSteps < 0L then
         fail "--max-steps: must be zero or more, not %d" maxSteps
+
+    if args.Contains RawArgs.Unhooked && args.Contains RawArgs.Max_Steps then
+        fail "--max-steps: an unhooked Unicorn run counts no instructions and has no step limit"
 
     let count = args.GetResult(RawArgs.Repeat, defaultValue = 1)
 

@@ -72,24 +72,72 @@ let buildTransaction (w: World.World) (instr: byte[]) (computeUnits: uint32) (fl
 let private programKeyArgument (program: string) : Pubkey option =
     if System.IO.File.Exists program then None else Pubkey.tryParse program
 
-let prepare (args: ParseResults<RunArgs>) : Prepared =
-    let program = args.GetResult RunArgs.Program
+/// The options that build a transaction, shared by `run` and `txn build`.
+type TxnOptions =
+    { Program: string
+      Instr: string option
+      InstrFile: string option
+      Accounts: string option
+      Cu: int64 option
+      Su: int64 option
+      Mu: int64 option }
 
-    let world, image =
-        match programKeyArgument program with
-        | Some key ->
-            if not (args.Contains RunArgs.Accounts) then
-                fail "%s: a program given by its key needs --accounts (the file that holds its account)" program
+/// The largest wire transaction file read (`run --txn`, `txn decode`): far above TN_TXN_MTU
+/// (32,768 bytes), so that an oversized transaction reaches the model's validation, which names it.
+let maxTxnFile = 1024 * 1024
 
-            World.loadWithProgramKey (args.TryGetResult RunArgs.Accounts) key, [||]
-        | None ->
-            let image = readFile program
+/// The instruction data of --instr HEX or --instr-file FILE (at most 65535 bytes: the header's
+/// instr_data_sz is a u16, docs/spec/transactions.md §1.2).
+let instrData (o: TxnOptions) : byte[] =
+    let data =
+        match o.Instr, o.InstrFile with
+        | Some _, Some _ -> fail "--instr and --instr-file: give one of them, not both"
+        | Some hex, None ->
+            let t = hex.Replace("_", "").Replace(" ", "")
+            let t = if t.StartsWith "0x" || t.StartsWith "0X" then t.Substring 2 else t
 
-            match Executable.parse image with
-            | Error e -> fail "%s: %s" program (Executable.describe e)
-            | Ok _ -> ()
+            if t.Length % 2 <> 0 || not (t |> Seq.forall System.Uri.IsHexDigit) then
+                fail "--instr: '%s' is not an even number of hex digits" (if hex.Length > 40 then hex.Substring(0, 40) + "…" else hex)
 
-            World.load (args.TryGetResult RunArgs.Accounts) image, image
+            System.Convert.FromHexString t
+        | None, Some file -> readFileAtMost 0xFFFF "instruction data" file
+        | None, None -> [||]
+
+    if data.Length > 0xFFFF then fail "--instr: %d bytes exceed the 65535-byte limit" data.Length
+    data
+
+/// The budgets of --cu, --su and --mu, range-checked (the header's u32 and u16 fields).
+let budgetsOf (o: TxnOptions) : Budgets =
+    let cu = defaultArg o.Cu (int64 defaultBudgets.ComputeUnits)
+    if cu < 0L || cu > int64 System.UInt32.MaxValue then fail "--cu: %d is not a u32 (0..4294967295)" cu
+    let u16Budget (name: string) (value: int64) = if value < 0L || value > 65535L then fail "--%s: %d is not a u16 (0..65535)" name value else uint16 value
+
+    { ComputeUnits = uint32 cu
+      StateUnits = u16Budget "su" (defaultArg o.Su (int64 defaultBudgets.StateUnits))
+      MemoryUnits = u16Budget "mu" (defaultArg o.Mu (int64 defaultBudgets.MemoryUnits)) }
+
+/// The world and the program image of PROGRAM (an executable file, or the key of a program
+/// account of the accounts file) and --accounts.
+let worldOf (program: string) (accounts: string option) : World.World * byte[] =
+    match programKeyArgument program with
+    | Some key ->
+        if accounts.IsNone then
+            fail "%s: a program given by its key needs --accounts (the file that holds its account)" program
+
+        World.loadWithProgramKey accounts key, [||]
+    | None ->
+        let image = readFileAtMost World.maxAccountData "a program (an account's data)" program
+
+        match Executable.parse image with
+        | Error e -> fail "%s: %s" program (Executable.describe e)
+        | Ok _ -> ()
+
+        World.load accounts image, image
+
+/// Everything a run needs, from the options that build a transaction or, with `txnFile`, from
+/// a complete wire transaction (then the options give the world alone).
+let prepareWith (o: TxnOptions) (txnFile: string option) : Prepared =
+    let world, image = worldOf o.Program o.Accounts
 
     if not Thru.Interop.Sodium.IsAvailable then
         fail "libsodium (libsodium.so.23) is not installed: run make deps"
@@ -97,26 +145,10 @@ let prepare (args: ParseResults<RunArgs>) : Prepared =
     let state = World.state world image
     let root = StateProof.root (World.trie state)
 
-    let instr =
-        match args.TryGetResult RunArgs.Instr with
-        | None -> [||]
-        | Some hex ->
-            try
-                System.Convert.FromHexString(hex.Replace("_", ""))
-            with :? System.FormatException ->
-                fail "--instr: '%s' is not an even number of hex digits" hex
-
-    if instr.Length > 0xFFFF then fail "--instr: %d bytes exceed the 65535-byte limit" instr.Length
-    let cu = args.GetResult(RunArgs.Cu, defaultValue = 10_000_000L)
-    if cu < 0L || cu > int64 System.UInt32.MaxValue then fail "--cu: %d is not a u32" cu
-    let u16Budget (name: string) (value: int64) = if value < 0L || value > 65535L then fail "--%s: %d is not a u16" name value else uint16 value
-    let su = u16Budget "su" (args.GetResult(RunArgs.Su, defaultValue = int64 defaultBudgets.StateUnits))
-    let mu = u16Budget "mu" (args.GetResult(RunArgs.Mu, defaultValue = int64 defaultBudgets.MemoryUnits))
-
     let wire =
-        match args.TryGetResult RunArgs.Txn with
-        | Some file -> readFile file
-        | None -> buildTransactionWith world instr { ComputeUnits = uint32 cu; StateUnits = su; MemoryUnits = mu } 0uy
+        match txnFile with
+        | Some file -> readFileAtMost maxTxnFile "a transaction file" file
+        | None -> buildTransactionWith world (instrData o) (budgetsOf o) 0uy
 
     let names =
         Map(
@@ -136,6 +168,70 @@ let prepare (args: ParseResults<RunArgs>) : Prepared =
       Before = state
       World = world }
 
+/// The transaction options of `run`'s arguments.
+let runOptions (args: ParseResults<RunArgs>) : TxnOptions =
+    { Program = args.GetResult RunArgs.Program
+      Instr = args.TryGetResult RunArgs.Instr
+      InstrFile = args.TryGetResult RunArgs.Instr_File
+      Accounts = args.TryGetResult RunArgs.Accounts
+      Cu = args.TryGetResult RunArgs.Cu
+      Su = args.TryGetResult RunArgs.Su
+      Mu = args.TryGetResult RunArgs.Mu }
+
+/// Everything `run`'s command line says.
+type RunSettings =
+    { Options: TxnOptions
+      TxnFile: string option
+      Json: bool
+      StateOut: string option
+      Repeat: int option
+      Engine: EngineChoice }
+
+/// The settings of `run`'s parsed arguments.
+let runSettings (args: ParseResults<RunArgs>) : RunSettings =
+    { Options = runOptions args
+      TxnFile = args.TryGetResult RunArgs.Txn
+      Json = args.Contains RunArgs.Json
+      StateOut = args.TryGetResult RunArgs.State_Out
+      Repeat = args.TryGetResult RunArgs.Repeat
+      Engine = args.GetResult(RunArgs.Engine, defaultValue = Model) }
+
+/// The settings up to the execution: refuses options that contradict each other.
+let prepareSettings (s: RunSettings) : Prepared =
+    if s.TxnFile.IsSome then
+        match [ "--instr", s.Options.Instr.IsSome
+                "--instr-file", s.Options.InstrFile.IsSome
+                "--cu", s.Options.Cu.IsSome
+                "--su", s.Options.Su.IsSome
+                "--mu", s.Options.Mu.IsSome ]
+              |> List.filter snd with
+        | (option, _) :: _ -> fail "--txn runs a complete transaction, so %s has nothing to change: build the transaction with it (thrumodel txn build) or leave it out" option
+        | [] -> ()
+
+    prepareWith s.Options s.TxnFile
+
+/// `run`'s arguments up to the execution: refuses options that contradict each other.
+let prepare (args: ParseResults<RunArgs>) : Prepared = prepareSettings (runSettings args)
+
+/// The accounts a wire transaction names, by index: (key, writable), or None when its header
+/// and keys do not fit the bytes (docs/spec/transactions.md §2.1).
+let accountsOfWire (wire: byte[]) : (Pubkey * bool) list option =
+    if wire.Length < Transaction.headerSize then
+        None
+    else
+        let h = Transaction.parseHeader wire
+
+        if Transaction.headerSize + 32 * (h.ReadWriteCount + h.ReadOnlyCount) > wire.Length then
+            None
+        else
+            let key i = Pubkey wire[Transaction.headerSize + 32 * i .. Transaction.headerSize + 32 * i + 31]
+
+            Some(
+                [ h.FeePayer, true; h.Program, false ]
+                @ List.init h.ReadWriteCount (fun i -> key i, true)
+                @ List.init h.ReadOnlyCount (fun i -> key (h.ReadWriteCount + i), false)
+            )
+
 /// Accounts whose entry differs after the run: added or changed (their new state), and gone
 /// (deleted, or ephemeral: their old state, listed in `removed`).
 let changedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : AccountObs list =
@@ -147,38 +243,57 @@ let removedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : Account
     let after = o.State |> List.map (fun a -> a.Key) |> Set.ofList
     before |> Map.toList |> List.filter (fun (k, _) -> not (after.Contains(string k))) |> List.map (fun (k, a) -> accountObs k a)
 
+/// The text report of one observation. Plain string building, not printf: F#'s format strings are
+/// parsed and compiled at their first use, a cost paid at every start of the command.
 let private printResult (p: Prepared) (o: TxnObservation) =
+    let out = System.Console.Out
     let name (k: string) = p.Names |> Map.tryPick (fun key n -> if string key = k then Some n else None) |> Option.defaultValue "?"
+
     let outcome =
         match o.VmError with
-        | 0 -> sprintf "success, exit code %d" o.UserErrorCode
-        | -765 -> sprintf "reverted with code %d (0x%x) by account %s" o.UserErrorCode o.UserErrorCode (o.ErrorProgramAccIdx |> Option.map string |> Option.defaultValue "?")
-        | e -> sprintf "%s (%d)%s" (Codes.txnErrorName e) e (o.Fault |> Option.map (sprintf ": %s") |> Option.defaultValue "")
+        | 0 -> "success, exit code " + string o.UserErrorCode
+        | -765 -> "reverted with code " + string o.UserErrorCode + " (0x" + o.UserErrorCode.ToString("x") + ") by account " + (o.ErrorProgramAccIdx |> Option.map string |> Option.defaultValue "?")
+        | e -> Codes.txnErrorName e + " (" + string e + ")" + (o.Fault |> Option.map (fun f -> ": " + f) |> Option.defaultValue "")
 
-    printfn "engine:           %s" o.Engine
-    printfn "result:           %s" outcome
-    printfn "compute units:    %d" o.ConsumedComputeUnits
-    printfn "state units:      %d" o.ConsumedStateUnits
-    printfn "memory units:     %d (pages in use at the end: %d)" o.ConsumedMemoryUnits o.PagesUsed
-    printfn "call depth:       %d (deepest %d)" o.CallDepth o.MaxCallDepth
+    out.WriteLine("engine:           " + o.Engine)
+    out.WriteLine("result:           " + outcome)
+    out.WriteLine("compute units:    " + string o.ConsumedComputeUnits)
+    out.WriteLine("state units:      " + string o.ConsumedStateUnits)
+    out.WriteLine("memory units:     " + string o.ConsumedMemoryUnits + " (pages in use at the end: " + string o.PagesUsed + ")")
+    out.WriteLine("call depth:       " + string o.CallDepth + " (deepest " + string o.MaxCallDepth + ")")
 
     for idx, data in o.Logs do
-        printfn "log [%d]:          %s" idx (System.Text.Encoding.UTF8.GetString data)
+        out.WriteLine("log [" + string idx + "]:          " + System.Text.Encoding.UTF8.GetString data)
 
     for e in o.Events do
-        printfn "event %d:          call %d, program %d, %d bytes: %s" e.Id e.CallIdx e.ProgramIdx e.Payload.Length (hex e.Payload)
+        out.WriteLine("event " + string e.Id + ":          call " + string e.CallIdx + ", program " + string e.ProgramIdx + ", " + string e.Payload.Length + " bytes: " + hex e.Payload)
 
     for a in changedAccounts p.Before o do
-        printfn "changed account:  %s (%s): balance %d, nonce %d, seq %d, %d bytes of data, owner %s…" (a.Key.Substring(0, 16)) (name a.Key) a.Balance a.Nonce a.Seq a.DataSize (a.Owner.Substring(0, 8))
+        out.WriteLine(
+            "changed account:  " + a.Key.Substring(0, 16) + " (" + name a.Key + "): balance " + string a.Balance + ", nonce " + string a.Nonce
+            + ", seq " + string a.Seq + ", " + string a.DataSize + " bytes of data, owner " + a.Owner.Substring(0, 8) + "…"
+        )
 
     for a in removedAccounts p.Before o do
-        printfn "removed account:  %s (%s)" (a.Key.Substring(0, 16)) (name a.Key)
+        out.WriteLine("removed account:  " + a.Key.Substring(0, 16) + " (" + name a.Key + ")")
+
+/// The account-index table of the transaction (fee payer, program, then the read-write and
+/// read-only lists in key order): the indices that logs, events and error_program_acc_idx use.
+let private printAccounts (p: Prepared) =
+    match accountsOfWire p.Wire with
+    | Some accounts -> printAccountTable p.Names accounts
+    | None -> ()
+
+/// The exit code of a result: 0 when the transaction succeeded, 1 when it ran and failed
+/// (revert, fault, validation or pre-execution code).
+let exitCode (o: TxnObservation) = if o.VmError = 0 then 0 else 1
 
 /// The JSON of one observation: the protocol's fields, the changed accounts, and the keys of the
 /// accounts the transaction removed.
 let jsonOf (p: Prepared) (o: TxnObservation) =
     let json = TxnObservation.toJson o (changedAccounts p.Before o)
     json["removed_accounts"] <- Json.arr [ for a in removedAccounts p.Before o -> Json.str a.Key ]
+    json["accounts"] <- accountTableJson p.Names (accountsOfWire p.Wire |> Option.defaultValue [])
     json
 
 /// The accounts file of the state after a run, for a following run (`--state-out`): slot + 1, the
@@ -276,6 +391,7 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
                   "differences", Json.arr (differences |> List.map Json.str) ]
         )
     else
+        printAccounts p
         printResult p model
         printfn ""
         printResult p engine
@@ -287,13 +403,14 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
             printfn "model and engine differ (model vs engine):"
             differences |> List.iter (printfn "  %s")
 
-    if differences.IsEmpty then 0 else 1
+    if differences.IsEmpty then exitCode model else 1
 
-let run (args: ParseResults<RunArgs>) : int =
-    let p = prepare args
-    let json = args.Contains RunArgs.Json
-    let stateOut = args.TryGetResult RunArgs.State_Out
-    let count = args.GetResult(RunArgs.Repeat, defaultValue = 1)
+/// Run with the settings of a command line (from Argu, or from `FastRun`).
+let runWith (s: RunSettings) : int =
+    let p = prepareSettings s
+    let json = s.Json
+    let stateOut = s.StateOut
+    let count = defaultArg s.Repeat 1
 
     if count < 1 || count > 1_000_000 then
         fail "--repeat: %d is not between 1 and 1000000" count
@@ -317,24 +434,116 @@ let run (args: ParseResults<RunArgs>) : int =
         if json then
             let j = jsonOf p observation
 
-            if args.Contains RunArgs.Repeat then
+            if s.Repeat.IsSome then
                 j["seconds"] <- RawCommand.secondsJson (List.last seconds)
                 j["runs"] <- Json.arr (seconds |> List.map RawCommand.secondsJson)
 
             printJson j
         else
+            printAccounts p
             printResult p observation
 
-            if args.Contains RunArgs.Repeat then
+            if s.Repeat.IsSome then
                 printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))
 
-        0
+        exitCode observation
 
-    match args.GetResult(RunArgs.Engine, defaultValue = Model) with
+    match s.Engine with
     | Model -> single (fun () -> Execution.execute p.Env p.Wire) TxnObservation.ofModel
     | EngineChoice.Engine ->
         let env = TxnFixture.engineEnvironment p.Env
         single (fun () -> Thru.Engine.TransactionExecutor.Execute(env, System.ReadOnlySpan p.Wire)) (TxnObservation.ofEngine env)
-    | Both when args.Contains RunArgs.Repeat -> fail "--repeat: not with --engine both"
+    | Both when s.Repeat.IsSome -> fail "--repeat: not with --engine both"
     | Both -> runBoth p json stateOut
     | Unicorn -> fail "--engine unicorn runs raw mode only (Unicorn has no Thru address space or syscalls)"
+
+let run (args: ParseResults<RunArgs>) : int = runWith (runSettings args)
+
+/// The common shape of `thrumodel run` read without Argu, whose parser costs about 300 ms of CPU
+/// at start-up (reflection, compiled regular expressions and expression trees), most of what a
+/// short run takes. Only command lines made of known options, each given once with a value of
+/// the right form, are read here; anything else (help, a mistake, an unusual form) is left to
+/// Argu, which reads it the same way or explains what is wrong. A test checks that both readings
+/// agree.
+module FastRun =
+    let private engineOf (text: string) =
+        match text with
+        | "model" -> Some Model
+        | "engine" -> Some EngineChoice.Engine
+        | "both" -> Some Both
+        | "unicorn" -> Some Unicorn
+        | _ -> None
+
+    let private int64Of (text: string) =
+        match System.Int64.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture) with
+        | true, v -> Some v
+        | _ -> None
+
+    /// The settings of `run ARGS…` (argv without the verb), or None to let Argu read them.
+    let tryParse (argv: string[]) : RunSettings option =
+        let seen = System.Collections.Generic.HashSet<string>()
+        let mutable program = None
+        let mutable settings =
+            { Options = { Program = ""; Instr = None; InstrFile = None; Accounts = None; Cu = None; Su = None; Mu = None }
+              TxnFile = None
+              Json = false
+              StateOut = None
+              Repeat = None
+              Engine = Model }
+
+        let rec go (i: int) =
+            if i >= argv.Length then
+                true
+            else
+                let a = argv[i]
+                let value () =
+                    if i + 1 >= argv.Length then
+                        None
+                    else
+                        let next = argv[i + 1]
+                        // An option-like value (other than a negative number) is Argu's to judge.
+                        if next.StartsWith "-" && next.Length > 1 && not (System.Char.IsDigit next[1]) then None else Some next
+                let name = if a = "-e" then "--engine" else a
+
+                if name.StartsWith "-" && not (seen.Add name) then
+                    false
+                else
+                    let o = settings.Options
+
+                    let withValue (f: string -> RunSettings option) =
+                        match value () with
+                        | Some v ->
+                            match f v with
+                            | Some next ->
+                                settings <- next
+                                go (i + 2)
+                            | None -> false
+                        | None -> false
+
+                    match name with
+                    | "--json" ->
+                        settings <- { settings with Json = true }
+                        go (i + 1)
+                    | "--instr" -> withValue (fun v -> Some { settings with Options = { o with Instr = Some v } })
+                    | "--instr-file" -> withValue (fun v -> Some { settings with Options = { o with InstrFile = Some v } })
+                    | "--accounts" -> withValue (fun v -> Some { settings with Options = { o with Accounts = Some v } })
+                    | "--cu" -> withValue (fun v -> int64Of v |> Option.map (fun n -> { settings with Options = { o with Cu = Some n } }))
+                    | "--su" -> withValue (fun v -> int64Of v |> Option.map (fun n -> { settings with Options = { o with Su = Some n } }))
+                    | "--mu" -> withValue (fun v -> int64Of v |> Option.map (fun n -> { settings with Options = { o with Mu = Some n } }))
+                    | "--txn" -> withValue (fun v -> Some { settings with TxnFile = Some v })
+                    | "--state-out" -> withValue (fun v -> Some { settings with StateOut = Some v })
+                    | "--engine" -> withValue (fun v -> engineOf v |> Option.map (fun e -> { settings with Engine = e }))
+                    | "--repeat" ->
+                        withValue (fun v ->
+                            int64Of v
+                            |> Option.filter (fun n -> n >= int64 System.Int32.MinValue && n <= int64 System.Int32.MaxValue)
+                            |> Option.map (fun n -> { settings with Repeat = Some(int n) }))
+                    | _ when not (a.StartsWith "-") && program.IsNone && a <> "" ->
+                        program <- Some a
+                        go (i + 1)
+                    | _ -> false
+
+        if go 0 then
+            program |> Option.map (fun p -> { settings with Options = { settings.Options with Program = p } })
+        else
+            None

@@ -58,43 +58,290 @@ type World =
 /// The default fee payer's seed: SHA-256("thru fee payer").
 let defaultFeePayerSeed = Crypto.sha256 (System.Text.Encoding.ASCII.GetBytes "thru fee payer")
 
-let private fieldError (where: string) (what: string) = fail "%s: %s" where what
+/// The largest account data: TN_ACCOUNT_DATA_SZ_MAX, 16 MiB (docs/spec/memory.md §8.1).
+let maxAccountData = 16 * 1024 * 1024
 
-let private str (o: JsonObject) (name: string) (where: string) : string option =
-    match o[name] with
-    | null -> None
-    | :? JsonValue as v when v.GetValueKind() = System.Text.Json.JsonValueKind.String -> Some(v.GetValue<string>())
-    | _ -> fieldError where (sprintf "'%s' must be a string" name)
+/// The largest accounts file read: room for a few accounts of the largest size in hex.
+let maxAccountsFile = 128 * 1024 * 1024
 
-let private u64 (o: JsonObject) (name: string) (where: string) : uint64 option =
-    match o[name] with
-    | null -> None
-    | :? JsonValue as v when v.GetValueKind() = System.Text.Json.JsonValueKind.Number ->
-        match v.TryGetValue<uint64>() with
-        | true, x -> Some x
-        | _ -> fieldError where (sprintf "'%s' must be a non-negative integer" name)
-    | _ -> fieldError where (sprintf "'%s' must be a number" name)
-
-let private flag (o: JsonObject) (name: string) (where: string) : bool option =
-    match o[name] with
-    | null -> None
-    | :? JsonValue as v when v.GetValueKind() = System.Text.Json.JsonValueKind.True -> Some true
-    | :? JsonValue as v when v.GetValueKind() = System.Text.Json.JsonValueKind.False -> Some false
-    | _ -> fieldError where (sprintf "'%s' must be true or false" name)
-
-let private bytes32 (hex: string) (where: string) : byte[] =
-    match Pubkey.tryParse hex with
-    | Some k -> k.Bytes
-    | None -> fieldError where (sprintf "'%s' is not 32 bytes of hex (64 digits)" hex)
-
-let private hexBytes (hex: string) (where: string) : byte[] =
-    try
-        System.Convert.FromHexString(hex.Replace(" ", ""))
-    with :? System.FormatException ->
-        fieldError where (sprintf "'%s…' is not hexadecimal" (hex.Substring(0, min 16 hex.Length)))
+/// The largest slot: a state proof's header holds the slot in 62 bits (docs/spec/transactions.md §6.1).
+let maxSlot = 0x3FFF_FFFF_FFFF_FFFFUL
 
 /// The public key of an Ed25519 seed.
 let keyOfSeed (seed: byte[]) = Pubkey(Thru.Interop.Sodium.PublicKeyFromSeed seed)
+
+// ---- The accounts file as typed records: every member known, every value in range ----
+
+/// How an account's key is given.
+type KeySpec =
+    | KeyHex of Pubkey
+    | KeySeed of byte[]
+    | KeyDerived of seed: byte[] * ephemeral: bool
+
+/// Where an account's data comes from.
+type DataSpec =
+    | DataHex of byte[]
+    | DataFile of string
+
+/// One entry of "accounts".
+type AccountSpec =
+    { Name: string option
+      Key: KeySpec
+      Owner: string option
+      Balance: uint64 option
+      Nonce: uint64 option
+      Seq: uint64 option
+      Flags: byte option
+      Data: DataSpec option
+      Program: bool option
+      Writable: bool option
+      Exists: bool option }
+
+/// "feePayer".
+type FeePayerSpec =
+    { Seed: byte[] option
+      Balance: uint64 option
+      Nonce: uint64 option
+      Seq: uint64 option }
+
+/// "program": its key, by hex or by seed.
+type ProgramSpec =
+    | ProgramKeyHex of Pubkey
+    | ProgramSeed of byte[]
+
+/// The whole accounts file.
+type WorldFile =
+    { Slot: uint64 option
+      ChainId: uint16 option
+      Fee: uint64 option
+      StateCounter: uint64 option
+      CompressedAt: (Pubkey * uint64) list
+      FeePayer: FeePayerSpec option
+      Program: ProgramSpec option
+      Accounts: AccountSpec list }
+
+/// The empty accounts file: every default.
+let emptyWorldFile =
+    { Slot = None
+      ChainId = None
+      Fee = None
+      StateCounter = None
+      CompressedAt = []
+      FeePayer = None
+      Program = None
+      Accounts = [] }
+
+module private Reader =
+    open System.Text.Json
+
+    /// `where` and a member's name: "file: accounts[0]" + "flags" = "file: accounts[0].flags";
+    /// at the root ("file:") a space instead of the dot.
+    let field (where: string) (name: string) =
+        if where.EndsWith ":" then where + " " + name else where + "." + name
+
+    /// The members of an object, refusing duplicates and any name outside `allowed`.
+    let members (where: string) (allowed: string list) (e: JsonElement) : Map<string, JsonElement> =
+        let at = where.TrimEnd ':'
+        if e.ValueKind <> JsonValueKind.Object then fail "%s: must be a JSON object" at
+
+        let mutable seen = Map.empty
+
+        for p in e.EnumerateObject() do
+            if seen.ContainsKey p.Name then fail "%s: \"%s\" appears twice" at p.Name
+            if not (List.contains p.Name allowed) then
+                fail "%s: unknown member \"%s\" (expected %s)" at p.Name (String.concat ", " allowed)
+            seen <- seen.Add(p.Name, p.Value)
+
+        seen
+
+    let private kindName (k: JsonValueKind) =
+        match k with
+        | JsonValueKind.Object -> "an object"
+        | JsonValueKind.Array -> "an array"
+        | JsonValueKind.String -> "a string"
+        | JsonValueKind.Number -> "a number"
+        | JsonValueKind.True
+        | JsonValueKind.False -> "a boolean"
+        | JsonValueKind.Null -> "null"
+        | _ -> "undefined"
+
+    let str (where: string) (m: Map<string, JsonElement>) (name: string) : string option =
+        match m.TryFind name with
+        | None -> None
+        | Some v when v.ValueKind = JsonValueKind.String -> Some(v.GetString())
+        | Some v -> fail "%s: must be a string, not %s" (field where name) (kindName v.ValueKind)
+
+    /// An unsigned integer from `min` to `max`.
+    let uintIn (where: string) (m: Map<string, JsonElement>) (name: string) (min: uint64) (max: uint64) : uint64 option =
+        match m.TryFind name with
+        | None -> None
+        | Some v when v.ValueKind = JsonValueKind.Number ->
+            match v.TryGetUInt64() with
+            | true, x when x >= min && x <= max -> Some x
+            | true, x -> fail "%s: %d is out of range (%d..%d)" (field where name) x min max
+            | _ -> fail "%s: %s is not an integer in %d..%d" (field where name) (v.GetRawText()) min max
+        | Some v -> fail "%s: must be a number, not %s" (field where name) (kindName v.ValueKind)
+
+    /// An unsigned integer no larger than `max`.
+    let uint (where: string) (m: Map<string, JsonElement>) (name: string) (max: uint64) : uint64 option = uintIn where m name 0UL max
+
+    let bool (where: string) (m: Map<string, JsonElement>) (name: string) : bool option =
+        match m.TryFind name with
+        | None -> None
+        | Some v when v.ValueKind = JsonValueKind.True -> Some true
+        | Some v when v.ValueKind = JsonValueKind.False -> Some false
+        | Some v -> fail "%s: must be true or false, not %s" (field where name) (kindName v.ValueKind)
+
+    let private shortText (s: string) = if s.Length > 20 then s.Substring(0, 20) + "…" else s
+
+    /// Exactly 32 bytes of hex.
+    let bytes32 (where: string) (text: string) : byte[] =
+        match Pubkey.tryParse text with
+        | Some k -> k.Bytes
+        | None -> fail "%s: \"%s\" is not 32 bytes of hex (64 digits)" where (shortText text)
+
+    /// Hex bytes (spaces and underscores ignored), at most `limit` bytes.
+    let hexBytes (where: string) (limit: int) (text: string) : byte[] =
+        let t = text.Replace(" ", "").Replace("_", "")
+
+        if t.Length % 2 <> 0 || not (t |> Seq.forall System.Uri.IsHexDigit) then
+            fail "%s: \"%s\" is not an even number of hex digits" where (shortText text)
+
+        if t.Length / 2 > limit then fail "%s: %d bytes, more than the %d an account can hold" where (t.Length / 2) limit
+        System.Convert.FromHexString t
+
+    let keySpec (where: string) (m: Map<string, JsonElement>) : KeySpec =
+        let given = [ "pubkey"; "seed"; "derive" ] |> List.filter m.ContainsKey
+
+        match given with
+        | [ "pubkey" ] -> KeyHex(Pubkey(bytes32 (where + ".pubkey") (str where m "pubkey").Value))
+        | [ "seed" ] -> KeySeed(bytes32 (where + ".seed") (str where m "seed").Value)
+        | [ "derive" ] ->
+            let w = where + ".derive"
+            let d = members w [ "seed"; "ephemeral" ] m["derive"]
+            let seed = str w d "seed" |> Option.map (bytes32 (w + ".seed")) |> Option.defaultValue (Array.zeroCreate 32)
+            KeyDerived(seed, bool w d "ephemeral" |> Option.defaultValue false)
+        | [] -> fail "%s: needs \"pubkey\", \"seed\" or \"derive\"" where
+        | several -> fail "%s: give one of %s, not both" where (several |> List.map (sprintf "\"%s\"") |> String.concat " and ")
+
+    let account (where: string) (e: JsonElement) : AccountSpec =
+        let m =
+            members where [ "name"; "pubkey"; "seed"; "derive"; "owner"; "balance"; "nonce"; "seq"; "flags"; "data"; "dataFile"; "program"; "writable"; "exists" ] e
+
+        let data =
+            match str where m "data", str where m "dataFile" with
+            | Some h, None -> Some(DataHex(hexBytes (where + ".data") maxAccountData h))
+            | None, Some f when f = "" -> fail "%s.dataFile: empty path" where
+            | None, Some f -> Some(DataFile f)
+            | None, None -> None
+            | Some _, Some _ -> fail "%s: give \"data\" or \"dataFile\", not both" where
+
+        let spec =
+            { Name = str where m "name"
+              Key = keySpec where m
+              Owner = str where m "owner"
+              Balance = uint where m "balance" System.UInt64.MaxValue
+              Nonce = uint where m "nonce" System.UInt64.MaxValue
+              Seq = uint where m "seq" System.UInt64.MaxValue
+              Flags = uint where m "flags" 255UL |> Option.map byte
+              Data = data
+              Program = bool where m "program"
+              Writable = bool where m "writable"
+              Exists = bool where m "exists" }
+
+        match spec.Name with
+        | Some "" -> fail "%s.name: empty" where
+        | _ -> ()
+
+        if spec.Exists = Some false then
+            match [ "owner"; "balance"; "nonce"; "seq"; "flags"; "data"; "dataFile"; "program" ] |> List.filter m.ContainsKey with
+            | [] -> ()
+            | given -> fail "%s: \"exists\": false describes no account, so \"%s\" has no meaning" where (List.head given)
+
+        match spec.Program, spec.Flags with
+        | Some false, Some f when f &&& AccountFlags.program <> 0uy -> fail "%s: \"program\": false contradicts the PROGRAM bit of \"flags\"" where
+        | _ -> ()
+
+        spec
+
+    let worldFile (where: string) (element: JsonElement) : WorldFile =
+        let root = where.TrimEnd ':'
+
+        let m =
+            members where [ "description"; "slot"; "chainId"; "fee"; "stateCounter"; "compressedAt"; "feePayer"; "program"; "accounts" ] element
+
+        str where m "description" |> ignore
+
+        let feePayer =
+            m.TryFind "feePayer"
+            |> Option.map (fun e ->
+                let w = root + ": feePayer"
+                let p = members w [ "seed"; "balance"; "nonce"; "seq" ] e
+
+                { Seed = str w p "seed" |> Option.map (bytes32 (w + ".seed"))
+                  Balance = uint w p "balance" System.UInt64.MaxValue
+                  Nonce = uint w p "nonce" System.UInt64.MaxValue
+                  Seq = uint w p "seq" System.UInt64.MaxValue })
+
+        let program =
+            m.TryFind "program"
+            |> Option.map (fun e ->
+                let w = root + ": program"
+                let p = members w [ "pubkey"; "seed" ] e
+
+                match str w p "pubkey", str w p "seed" with
+                | Some k, None -> ProgramKeyHex(Pubkey(bytes32 (w + ".pubkey") k))
+                | None, Some s -> ProgramSeed(bytes32 (w + ".seed") s)
+                | None, None -> fail "%s: needs \"pubkey\" or \"seed\"" w
+                | Some _, Some _ -> fail "%s: give \"pubkey\" or \"seed\", not both" w)
+
+        let array (name: string) =
+            match m.TryFind name with
+            | None -> []
+            | Some e when e.ValueKind = JsonValueKind.Array -> List.ofSeq (e.EnumerateArray())
+            | Some e -> fail "%s: must be an array, not %s" (field where name) (kindName e.ValueKind)
+
+        let compressedAt =
+            array "compressedAt"
+            |> List.mapi (fun i e ->
+                let w = sprintf "%s: compressedAt[%d]" root i
+                let c = members w [ "pubkey"; "slot" ] e
+
+                let key =
+                    match str w c "pubkey" with
+                    | Some k -> Pubkey(bytes32 (w + ".pubkey") k)
+                    | None -> fail "%s: needs \"pubkey\"" w
+
+                key, (uint w c "slot" maxSlot |> Option.defaultWith (fun () -> fail "%s: needs \"slot\"" w)))
+
+        match compressedAt |> List.countBy fst |> List.tryFind (fun (_, n) -> n > 1) with
+        | Some(k, _) -> fail "%s: compressedAt lists %s twice" root (string k)
+        | None -> ()
+
+        { Slot = uint where m "slot" maxSlot
+          ChainId =
+            uintIn where m "chainId" 1UL 65535UL |> Option.map uint16
+          Fee = uint where m "fee" System.UInt64.MaxValue
+          StateCounter = uint where m "stateCounter" System.UInt64.MaxValue
+          CompressedAt = compressedAt
+          FeePayer = feePayer
+          Program = program
+          Accounts = array "accounts" |> List.mapi (fun i e -> account (sprintf "%s: accounts[%d]" root i) e) }
+
+/// Parse the text of an accounts file (`where` names it in messages): every member must be
+/// known (a misspelt one is an error, not a default), every number in its range, duplicate
+/// members refused.
+let parseWorldFile (where: string) (bytes: byte[]) : WorldFile =
+    let options = System.Text.Json.JsonDocumentOptions(MaxDepth = 16)
+
+    let doc =
+        try
+            System.Text.Json.JsonDocument.Parse(System.ReadOnlyMemory bytes, options)
+        with :? System.Text.Json.JsonException as e ->
+            fail "%s: not valid JSON (%s)" where (e.Message.Split('\n')[0])
+
+    use doc = doc
+    Reader.worldFile (where + ":") doc.RootElement
 
 /// Where the program of the world comes from.
 type private ProgramSource =
@@ -102,108 +349,82 @@ type private ProgramSource =
     | FromKey of Pubkey
 
 let private loadWorld (path: string option) (source: ProgramSource) : World =
-    let root, dir =
+    let file, dir =
         match path with
-        | None -> JsonObject(), "."
-        | Some p ->
-            let text = System.Text.Encoding.UTF8.GetString(readFile p)
-
-            let node =
-                try
-                    JsonNode.Parse text
-                with :? System.Text.Json.JsonException as e ->
-                    fail "%s: not valid JSON: %s" p e.Message
-
-            match node with
-            | :? JsonObject as o -> o, Path.GetDirectoryName(Path.GetFullPath p)
-            | _ -> fail "%s: the accounts file must hold a JSON object" p
+        | None -> emptyWorldFile, "."
+        | Some p -> parseWorldFile p (readFileAtMost maxAccountsFile "an accounts file" p), Path.GetDirectoryName(Path.GetFullPath p)
 
     let where = defaultArg path "accounts"
-    let obj (o: JsonObject) (name: string) (w: string) : JsonObject option = match o[name] with null -> None | :? JsonObject as x -> Some x | _ -> fieldError w (sprintf "'%s' must be an object" name)
-
-    let payer = obj root "feePayer" where |> Option.defaultValue (JsonObject())
-    let payerSeed = str payer "seed" (where + ": feePayer") |> Option.map (fun s -> bytes32 s (where + ": feePayer.seed")) |> Option.defaultValue defaultFeePayerSeed
+    let payer = defaultArg file.FeePayer { Seed = None; Balance = None; Nonce = None; Seq = None }
+    let payerSeed = defaultArg payer.Seed defaultFeePayerSeed
     let payerKey = keyOfSeed payerSeed
+
     let payerAccount =
         { Meta =
             { AccountMeta.create Pubkey.zero with
-                Balance = u64 payer "balance" where |> Option.defaultValue 1_000_000_000UL
-                Nonce = u64 payer "nonce" where |> Option.defaultValue 0UL
-                Seq = u64 payer "seq" where |> Option.defaultValue 0UL }
+                Balance = defaultArg payer.Balance 1_000_000_000UL
+                Nonce = defaultArg payer.Nonce 0UL
+                Seq = defaultArg payer.Seq 0UL }
           Data = [||] }
 
+    let specKey =
+        function
+        | ProgramKeyHex k -> k
+        | ProgramSeed s -> keyOfSeed s
+
     let programKey =
-        match source, obj root "program" where with
+        match source, file.Program with
         | FromKey k, None -> k
-        | FromKey k, Some p ->
-            match str p "pubkey" (where + ": program"), str p "seed" (where + ": program") with
-            | Some h, _ when Pubkey(bytes32 h (where + ": program.pubkey")) = k -> k
-            | None, Some s when keyOfSeed (bytes32 s (where + ": program.seed")) = k -> k
-            | _ -> fieldError where "'program' names another key than the program given on the command line"
+        | FromKey k, Some p when specKey p = k -> k
+        | FromKey _, Some _ -> fail "%s: \"program\" names another key than the program given on the command line" where
         | FromImage image, None -> Pubkey(Crypto.sha256 image)
-        | FromImage image, Some p ->
-            match str p "pubkey" (where + ": program"), str p "seed" (where + ": program") with
-            | Some k, _ -> Pubkey(bytes32 k (where + ": program.pubkey"))
-            | None, Some s -> keyOfSeed (bytes32 s (where + ": program.seed"))
-            | None, None -> Pubkey(Crypto.sha256 image)
+        | FromImage _, Some p -> specKey p
 
-    let entries =
-        match root["accounts"] with
-        | null -> []
-        | :? JsonArray as a ->
-            [ for i, n in Seq.indexed a ->
-                  match n with
-                  | :? JsonObject as o -> i, o
-                  | _ -> fieldError where (sprintf "accounts[%d] must be an object" i) ]
-        | _ -> fieldError where "'accounts' must be an array"
+    let keyOf (spec: AccountSpec) =
+        match spec.Key with
+        | KeyHex k -> k
+        | KeySeed s -> keyOfSeed s
+        | KeyDerived(seed, ephemeral) -> Crypto.derivedAddress programKey ephemeral seed
 
-    let keyOf (i: int) (o: JsonObject) =
-        let w = sprintf "%s: accounts[%d]" where i
-
-        match str o "pubkey" w, str o "seed" w, obj o "derive" w with
-        | Some k, _, _ -> Pubkey(bytes32 k (w + ".pubkey"))
-        | None, Some s, _ -> keyOfSeed (bytes32 s (w + ".seed"))
-        | None, None, Some d ->
-            let seed = str d "seed" (w + ".derive") |> Option.map (fun s -> bytes32 s (w + ".derive.seed")) |> Option.defaultValue (Array.zeroCreate 32)
-            Crypto.derivedAddress programKey (flag d "ephemeral" (w + ".derive") |> Option.defaultValue false) seed
-        | None, None, None -> fieldError w "needs 'pubkey', 'seed' or 'derive'"
-
-    let named = entries |> List.map (fun (i, o) -> (str o "name" (sprintf "%s: accounts[%d]" where i) |> Option.defaultValue (sprintf "account%d" i)), keyOf i o) |> Map
+    let indexed = file.Accounts |> List.mapi (fun i a -> i, a, defaultArg a.Name (sprintf "account%d" i), keyOf a)
+    let named = indexed |> List.map (fun (_, _, name, key) -> name, key) |> Map
 
     let accounts =
-        [ for i, o in entries ->
+        [ for i, spec, name, key in indexed ->
               let w = sprintf "%s: accounts[%d]" where i
-              let name = str o "name" w |> Option.defaultValue (sprintf "account%d" i)
 
               let owner =
-                  match str o "owner" w with
+                  match spec.Owner with
                   | None
                   | Some "program" -> programKey
                   | Some "eoa" -> Pubkey.zero
                   | Some s when named.ContainsKey s -> named[s]
-                  | Some s -> Pubkey(bytes32 s (w + ".owner"))
+                  | Some s ->
+                      match Pubkey.tryParse s with
+                      | Some k -> k
+                      | None -> fail "%s.owner: \"%s\" is not \"program\", \"eoa\", an account's name or 64 hex digits" w s
 
               let data =
-                  match str o "data" w, str o "dataFile" w with
-                  | Some h, _ -> hexBytes h (w + ".data")
-                  | None, Some f -> readFile (Path.Combine(dir, f))
-                  | None, None -> [||]
+                  match spec.Data with
+                  | Some(DataHex b) -> b
+                  | Some(DataFile f) -> readFileAtMost maxAccountData "account data" (Path.Combine(dir, f))
+                  | None -> [||]
 
-              let isProgram = flag o "program" w |> Option.defaultValue false
-              let flags = (u64 o "flags" w |> Option.defaultValue 0UL |> byte) ||| (if isProgram then AccountFlags.program else 0uy)
+              let isProgram = spec.Program = Some true || (spec.Flags |> Option.exists (fun f -> f &&& AccountFlags.program <> 0uy))
+              let flags = defaultArg spec.Flags 0uy ||| (if isProgram then AccountFlags.program else 0uy)
 
               let meta =
                   { AccountMeta.create owner with
                       Flags = flags
                       DataSize = uint32 data.Length
-                      Balance = u64 o "balance" w |> Option.defaultValue 0UL
-                      Nonce = u64 o "nonce" w |> Option.defaultValue 0UL
-                      Seq = u64 o "seq" w |> Option.defaultValue 0UL }
+                      Balance = defaultArg spec.Balance 0UL
+                      Nonce = defaultArg spec.Nonce 0UL
+                      Seq = defaultArg spec.Seq 0UL }
 
               { Name = name
-                Key = keyOf i o
-                Account = if flag o "exists" w |> Option.defaultValue true then Some { Meta = meta; Data = data } else None
-                Writable = flag o "writable" w |> Option.defaultValue (not isProgram) } ]
+                Key = key
+                Account = if defaultArg spec.Exists true then Some { Meta = meta; Data = data } else None
+                Writable = defaultArg spec.Writable (not isProgram) } ]
 
     let fromImage =
         match source with
@@ -211,50 +432,26 @@ let private loadWorld (path: string option) (source: ProgramSource) : World =
         | FromKey _ -> false
 
     match accounts |> List.tryFind (fun a -> a.Key = programKey) with
-    | Some a when fromImage -> fieldError where (sprintf "account '%s' has the program's key: run the program by its key instead of from an image file" a.Name)
+    | Some a when fromImage -> fail "%s: account '%s' has the program's key: run the program by its key instead of from an image file" where a.Name
     | _ -> ()
 
     match accounts |> List.tryFind (fun a -> a.Key = payerKey) with
-    | Some a -> fieldError where (sprintf "account '%s' has the fee payer's key: describe the fee payer under 'feePayer'" a.Name)
+    | Some a -> fail "%s: account '%s' has the fee payer's key: describe the fee payer under 'feePayer'" where a.Name
     | None -> ()
 
     match accounts |> List.countBy (fun a -> a.Name) |> List.tryFind (fun (_, n) -> n > 1) with
-    | Some(name, _) -> fieldError where (sprintf "two accounts are named '%s'" name)
+    | Some(name, _) -> fail "%s: two accounts are named '%s'" where name
     | None -> ()
 
     match accounts |> List.countBy (fun a -> a.Key) |> List.tryFind (fun (_, n) -> n > 1) with
-    | Some(k, _) -> fieldError where (sprintf "key %s is listed twice" (string k))
+    | Some(k, _) -> fail "%s: key %s is listed twice" where (string k)
     | None -> ()
 
-    { Slot = u64 root "slot" where |> Option.defaultValue 1000UL
-      ChainId =
-        match u64 root "chainId" where |> Option.defaultValue 1UL with
-        | id when id >= 1UL && id <= 65535UL -> uint16 id
-        | id -> fieldError where (sprintf "'chainId' must be 1..65535, not %d" id)
-      StateCounter = u64 root "stateCounter" where |> Option.defaultValue (Vm.Chain.mature 1us).StateCounter
-      CompressedAt =
-        match root["compressedAt"] with
-        | null -> Map.empty
-        | :? JsonArray as items ->
-            items
-            |> Seq.mapi (fun i item ->
-                let w = sprintf "%s: compressedAt[%d]" where i
-
-                match item with
-                | :? JsonObject as o ->
-                    for p in o do
-                        if p.Key <> "pubkey" && p.Key <> "slot" then fieldError w (sprintf "unknown field '%s' (expected pubkey and slot)" p.Key)
-
-                    let k =
-                        match str o "pubkey" w |> Option.bind Pubkey.tryParse with
-                        | Some k -> k
-                        | None -> fieldError w "'pubkey' must be 64 hex digits"
-
-                    k, (u64 o "slot" w |> Option.defaultWith (fun () -> fieldError w "'slot' is missing"))
-                | _ -> fieldError w "must be an object {pubkey, slot}")
-            |> Map.ofSeq
-        | _ -> fieldError where "'compressedAt' must be an array of {pubkey, slot}"
-      Fee = u64 root "fee" where |> Option.defaultValue 1UL
+    { Slot = defaultArg file.Slot 1000UL
+      ChainId = defaultArg file.ChainId 1us
+      StateCounter = file.StateCounter |> Option.defaultWith (fun () -> (Vm.Chain.mature 1us).StateCounter)
+      CompressedAt = Map file.CompressedAt
+      Fee = defaultArg file.Fee 1UL
       FeePayerSeed = payerSeed
       FeePayer = payerKey
       FeePayerAccount = payerAccount

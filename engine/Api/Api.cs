@@ -12,8 +12,10 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
     // The 32 bytes as four big-endian words, so that comparing the words compares the bytes in order.
     private readonly ulong w0, w1, w2, w3;
 
+    /// <summary>The size of a key in bytes.</summary>
     public const int Size = 32;
 
+    /// <summary>The key of 32 bytes.</summary>
     public PublicKey(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length != Size)
@@ -30,8 +32,10 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
     /// <summary>The all-zero key: the owner of externally owned accounts (the EOA program).</summary>
     public static PublicKey Zero => default;
 
+    /// <summary>Whether every byte is zero.</summary>
     public bool IsZero => (w0 | w1 | w2 | w3) == 0;
 
+    /// <summary>Writes the 32 bytes to <paramref name="destination"/>.</summary>
     public void CopyTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, w0);
@@ -40,6 +44,7 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
         BinaryPrimitives.WriteUInt64BigEndian(destination[24..], w3);
     }
 
+    /// <summary>The 32 bytes as a new array.</summary>
     public byte[] ToArray()
     {
         var b = new byte[Size];
@@ -59,12 +64,16 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
         return (int)(w >> (8 * (7 - byteInWord) + (i & 7))) & 1;
     }
 
+    /// <summary>Byte-wise equality.</summary>
     public bool Equals(PublicKey other) => w0 == other.w0 && w1 == other.w1 && w2 == other.w2 && w3 == other.w3;
 
+    /// <summary>Byte-wise equality with another key.</summary>
     public override bool Equals(object? obj) => obj is PublicKey k && Equals(k);
 
+    /// <summary>A hash of the 32 bytes.</summary>
     public override int GetHashCode() => HashCode.Combine(w0, w1, w2, w3);
 
+    /// <summary>Byte-wise order, as the wire format sorts keys.</summary>
     public int CompareTo(PublicKey other)
     {
         int c = w0.CompareTo(other.w0);
@@ -74,8 +83,10 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
         return c;
     }
 
+    /// <summary>Byte-wise equality.</summary>
     public static bool operator ==(PublicKey a, PublicKey b) => a.Equals(b);
 
+    /// <summary>Byte-wise inequality.</summary>
     public static bool operator !=(PublicKey a, PublicKey b) => !a.Equals(b);
 
     /// <summary>Lower-case hex.</summary>
@@ -85,24 +96,38 @@ public readonly struct PublicKey : IEquatable<PublicKey>, IComparable<PublicKey>
 /// <summary>Account flag bits (TSDK_ACCOUNT_FLAG_*).</summary>
 public static class AccountFlag
 {
+    /// <summary>The account holds a program.</summary>
     public const byte Program = 0x01;
+    /// <summary>The account is privileged.</summary>
     public const byte Privileged = 0x02;
+    /// <summary>The account may not be compressed.</summary>
     public const byte Uncompressable = 0x04;
+    /// <summary>The account is ephemeral: no state proof shows it (decision D-EPHEMERAL).</summary>
     public const byte Ephemeral = 0x08;
+    /// <summary>The account was deleted.</summary>
     public const byte Deleted = 0x10;
+    /// <summary>The account was created in this transaction.</summary>
     public const byte New = 0x20;
+    /// <summary>The account is compressed.</summary>
     public const byte Compressed = 0x40;
 }
 
 /// <summary>A committed account: its metadata and data. The engine never modifies an account it is given.</summary>
 public sealed class EngineAccount
 {
+    /// <summary>The metadata version (1).</summary>
     public byte Version { get; init; } = 1;
+    /// <summary>The flag bits (<see cref="AccountFlag"/>).</summary>
     public byte Flags { get; init; }
+    /// <summary>The size of the data in bytes.</summary>
     public uint DataSize { get; init; }
+    /// <summary>The sequence number, raised by every change.</summary>
     public ulong Seq { get; init; }
+    /// <summary>The owner program's key (zero for an externally owned account).</summary>
     public PublicKey Owner { get; init; }
+    /// <summary>The balance in tokens.</summary>
     public ulong Balance { get; init; }
+    /// <summary>The nonce (of a fee payer).</summary>
     public ulong Nonce { get; init; }
     /// <summary>The data; normally <see cref="DataSize"/> bytes (bytes past DataSize are never visible; missing ones read as 0).</summary>
     public byte[] Data { get; init; } = [];
@@ -111,12 +136,19 @@ public sealed class EngineAccount
 /// <summary>One block's context (the 128-byte record programs read in segment 0x00/0x0004).</summary>
 public sealed class EngineBlock
 {
+    /// <summary>The block's slot.</summary>
     public ulong Slot { get; init; }
+    /// <summary>The block's time.</summary>
     public ulong BlockTime { get; init; }
+    /// <summary>The block's price.</summary>
     public ulong BlockPrice { get; init; }
+    /// <summary>The state root (32 bytes) the block commits to.</summary>
     public byte[] StateRoot { get; init; } = new byte[32];
+    /// <summary>The block's hash (32 bytes).</summary>
     public byte[] BlockHash { get; init; } = new byte[32];
+    /// <summary>The key of the block's producer (32 bytes).</summary>
     public byte[] BlockProducer { get; init; } = new byte[32];
+    /// <summary>The weight slot.</summary>
     public ulong WeightSlot { get; init; }
 }
 
@@ -132,8 +164,11 @@ public sealed class EngineChain
     /// <summary>TN_RUNTIME_CTX_COMPRESSION_TIMEOUT: slots between compressing an account and decompressing it (docs/spec/syscalls.md §12.5).</summary>
     public const ulong CompressionTimeout = 384;
 
+    /// <summary>The chain id, which every transaction must name (decision D-CHAIN-ID).</summary>
     public ushort ChainId { get; init; }
+    /// <summary>The global activated state counter in bytes.</summary>
     public ulong StateCounter { get; init; }
+    /// <summary>The slot at which each compressed account was compressed.</summary>
     public IReadOnlyDictionary<PublicKey, ulong> CompressedAt { get; init; } = new Dictionary<PublicKey, ulong>();
 }
 
@@ -146,9 +181,13 @@ public delegate bool SignatureVerifier(byte[] publicKey, byte[] message, byte[] 
 /// </summary>
 public sealed class EngineEnvironment
 {
+    /// <summary>The committed accounts by key.</summary>
     public IReadOnlyDictionary<PublicKey, EngineAccount> State { get; }
+    /// <summary>The block contexts, most recent first (index 0 is the current block).</summary>
     public IReadOnlyList<EngineBlock> Blocks { get; }
+    /// <summary>The Ed25519 signature verifier.</summary>
     public SignatureVerifier Verify { get; }
+    /// <summary>The chain: its id, state counter and compressed accounts.</summary>
     public EngineChain Chain { get; }
 
     /// <summary>The 128-byte records of the visible blocks (at most 512), back to back.</summary>
@@ -164,6 +203,7 @@ public sealed class EngineEnvironment
     internal const int BlockRecordSize = 128;
     internal const int BlockHistory = 512;
 
+    /// <summary>An environment of committed accounts, recent blocks (most recent first), a verifier and the chain.</summary>
     public EngineEnvironment(IReadOnlyDictionary<PublicKey, EngineAccount> state, IReadOnlyList<EngineBlock> blocks, SignatureVerifier verify, EngineChain chain)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -265,27 +305,43 @@ public sealed class EngineResult
     public int VmError { get; init; }
     /// <summary>Why validation or pre-execution refused the transaction; null once it executed.</summary>
     public string? Rejection { get; init; }
+    /// <summary>The program's exit or revert code.</summary>
     public ulong UserErrorCode { get; init; }
     /// <summary>The VM error code (TN_VM_ERR_*).</summary>
     public long ExecutionCode { get; init; }
     /// <summary>The VM fault code (TN_VM_FAULT_*).</summary>
     public int FaultCode { get; init; }
+    /// <summary>Compute units consumed.</summary>
     public ulong ConsumedComputeUnits { get; init; }
     /// <summary>Instructions executed, each paid for (VmExecutionDetails.instruction_counter).</summary>
     public long Instructions { get; init; }
+    /// <summary>State units consumed.</summary>
     public ulong ConsumedStateUnits { get; init; }
+    /// <summary>Memory units consumed.</summary>
     public ulong ConsumedMemoryUnits { get; init; }
+    /// <summary>Pages in use at the end.</summary>
     public ulong PagesUsed { get; init; }
+    /// <summary>The events the transaction emitted, in order.</summary>
     public IReadOnlyList<EngineEvent> Events { get; init; } = [];
+    /// <summary>The total size of the events in bytes.</summary>
     public ulong EventsSize { get; init; }
+    /// <summary>The log lines, in order, each with the index of the account that wrote it.</summary>
     public IReadOnlyList<EngineLog> Logs { get; init; } = [];
+    /// <summary>The account index of the program that reverted or faulted, when one did.</summary>
     public int? ErrorProgramAccIdx { get; init; }
+    /// <summary>The read-write accounts of the transaction, in account-index order.</summary>
     public IReadOnlyList<PublicKey> ReadWriteAccounts { get; init; } = [];
+    /// <summary>The read-only accounts, in account-index order.</summary>
     public IReadOnlyList<PublicKey> ReadOnlyAccounts { get; init; } = [];
+    /// <summary>The fault that ended execution, when one did.</summary>
     public EngineFault? Fault { get; init; }
+    /// <summary>The 32 registers at the end.</summary>
     public ulong[] Registers { get; init; } = new ulong[32];
+    /// <summary>The pc at the end.</summary>
     public ulong Pc { get; init; }
+    /// <summary>The call depth at the end.</summary>
     public int CallDepth { get; init; }
+    /// <summary>The deepest call depth reached.</summary>
     public int MaxCallDepth { get; init; }
     /// <summary>The accounts the transaction changed, in account-index order: the new account, or null when the
     /// account left the state (deleted, ephemeral).</summary>

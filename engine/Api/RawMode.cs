@@ -19,6 +19,7 @@ public sealed record RawResult(string Stop, string? Fault, ulong Pc, long Instru
 /// </summary>
 public static class RawMode
 {
+    /// <summary>The size of the raw region, 16 MiB.</summary>
     public const ulong RegionSize = RawAddressSpace.RegionSize;
 
     /// <summary>Why an image cannot be loaded, in the model's words (Raw.describeLoadError); null when it can.</summary>

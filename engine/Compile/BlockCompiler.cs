@@ -207,7 +207,7 @@ internal static unsafe class BlockCompiler
     }
 
     /// <summary>
-    /// Compiles the region <paramref name="blocks"/> (from <see cref="Region"/>) of <paramref name="page"/>, and has the
+    /// Compiles the region <paramref name="blocks"/> (from <see cref="Region(Slot*, int, out int)"/>) of <paramref name="page"/>, and has the
     /// JIT turn it into machine code now: <paramref name="ticks"/> is the whole cost (IL and JIT, <see cref="Stopwatch"/>
     /// ticks), which the compile-cost model learns from (<see cref="CompileCost"/>).
     /// </summary>

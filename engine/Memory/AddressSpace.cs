@@ -6,21 +6,32 @@ namespace Thru.Engine;
 /// <summary>Why an access or an instruction failed; the kinds of the model's Faults.fs.</summary>
 public enum FaultKind : byte
 {
+    /// <summary>No fault.</summary>
     None = 0,
+    /// <summary>The instruction is illegal (or its bytes could not be fetched as an instruction).</summary>
     IllegalInstruction,
+    /// <summary>The address is outside every mapped region.</summary>
     InvalidAddress,
+    /// <summary>The address names a segment that does not exist.</summary>
     InvalidSegment,
+    /// <summary>The segment or page does not allow this kind of access.</summary>
     PermissionDenied,
+    /// <summary>The access crosses a page boundary it may not cross.</summary>
     PageBoundaryCross,
+    /// <summary>The access is not naturally aligned (decision D-ALIGN).</summary>
     AlignmentViolation,
+    /// <summary>A resource (pages, stack, heap) is exhausted.</summary>
     ResourceExhaustion,
 }
 
 /// <summary>The kind of a memory access.</summary>
 public enum Access : byte
 {
+    /// <summary>A data load.</summary>
     Read,
+    /// <summary>A data store.</summary>
     Write,
+    /// <summary>An instruction fetch.</summary>
     Fetch,
 }
 
@@ -28,12 +39,17 @@ public enum Access : byte
 [Flags]
 public enum PagePermissions : byte
 {
+    /// <summary>No access.</summary>
     None = 0,
+    /// <summary>Loads.</summary>
     Read = 1,
+    /// <summary>Stores.</summary>
     Write = 2,
+    /// <summary>Instruction fetches.</summary>
     Fetch = 4,
 }
 
+/// <summary>Names of fault kinds.</summary>
 public static class FaultNames
 {
     /// <summary>The kebab-case name of a fault kind ("invalid-address", …), as observations print them.</summary>
@@ -63,6 +79,7 @@ public static class FaultNames
 /// </remarks>
 public abstract unsafe class AddressSpace : IDisposable
 {
+    /// <summary>The size of a guest page, 4 KiB.</summary>
     public const int PageSize = 4096;
 
     /// <summary>
@@ -147,6 +164,7 @@ public abstract unsafe class AddressSpace : IDisposable
         return destination.IsEmpty ? FaultKind.None : FaultKind.InvalidAddress;
     }
 
+    /// <summary>Releases the host memory of the address space.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
@@ -162,6 +180,7 @@ public abstract unsafe class AddressSpace : IDisposable
 /// </remarks>
 public sealed unsafe class RawAddressSpace : AddressSpace
 {
+    /// <summary>The size of the raw region, 16 MiB.</summary>
     public const ulong RegionSize = 0x100_0000;
     private const int PageCount = (int)(RegionSize / PageSize);
 
@@ -171,8 +190,10 @@ public sealed unsafe class RawAddressSpace : AddressSpace
 
     private byte** pages;
 
+    /// <summary>The guest address of the region's first byte.</summary>
     public ulong Base { get; }
 
+    /// <summary>A zero-filled raw region at <paramref name="baseAddress"/> (4 KiB aligned, ending at or below 2^64).</summary>
     public RawAddressSpace(ulong baseAddress)
     {
         if (baseAddress % PageSize != 0 || baseAddress > ulong.MaxValue - RegionSize + 1)
@@ -247,6 +268,7 @@ public sealed unsafe class RawAddressSpace : AddressSpace
         return FaultKind.None;
     }
 
+    /// <inheritdoc/>
     public override FaultKind TranslatePage(ulong pageAddress, Access access, out byte* host, out PagePermissions permissions)
     {
         ulong offset = pageAddress - Base; // wraps for addresses below the base
@@ -287,11 +309,13 @@ public sealed unsafe class RawAddressSpace : AddressSpace
         }
     }
 
+    /// <inheritdoc/>
     public override void Dispose()
     {
         Free();
         base.Dispose();
     }
 
+    /// <summary>Frees the pages if the address space was not disposed.</summary>
     ~RawAddressSpace() => Free();
 }

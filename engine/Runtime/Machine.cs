@@ -82,6 +82,7 @@ internal unsafe struct State
 /// </remarks>
 public sealed unsafe partial class Machine : IDisposable
 {
+    /// <summary>Register slots in the machine state: x0 to x31 and the pc.</summary>
     public const int RegisterSlots = 33;
     internal const ulong InvalidTag = 0x800; // bit 11 never survives the tag mask
     /// <summary>Data TLB entries (direct-mapped, 32 bytes each): 4096 cover 16 MiB, the size of a segment, so a program
@@ -113,6 +114,7 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>The page of the last dispatch (a dictionary lookup saved when the pc stays in it).</summary>
     private CodePage? lastPage;
 
+    /// <summary>A machine over <paramref name="space"/>, metered by <paramref name="costModel"/>, with the tiers of <paramref name="options"/> (default: <see cref="EngineOptions.Current"/>).</summary>
     public Machine(AddressSpace space, CostModel costModel, EngineOptions? options = null)
     {
         options ??= EngineOptions.Current;
@@ -140,6 +142,7 @@ public sealed unsafe partial class Machine : IDisposable
         FlushCodeTlb();
     }
 
+    /// <summary>The program counter.</summary>
     public ulong Pc
     {
         get => st->Pc;
@@ -193,8 +196,10 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>Forgets every data translation (Thru mode: after a syscall changed permissions, extents or pages).</summary>
     internal void FlushDataTlb() => FlushTlb();
 
+    /// <summary>The value of register x<paramref name="r"/> (x0 reads 0).</summary>
     public ulong GetRegister(int r) => (uint)r < 32 ? (r == 0 ? 0 : st->X[r]) : throw new ArgumentOutOfRangeException(nameof(r));
 
+    /// <summary>Sets register x<paramref name="r"/> (writes to x0 are discarded).</summary>
     public void SetRegister(int r, ulong value)
     {
         if ((uint)r >= 32)
@@ -327,6 +332,7 @@ public sealed unsafe partial class Machine : IDisposable
         }
     }
 
+    /// <summary>Releases the machine's state and decoded code.</summary>
     public void Dispose()
     {
         if (st != null)

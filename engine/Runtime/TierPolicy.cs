@@ -14,24 +14,6 @@ public sealed unsafe partial class Machine
     // ---------------------------------------------------------------- compiled tier
 
     /// <summary>
-    /// The compiled code of the region entered at slot <paramref name="index"/>: from the shared cache, or compiled now
-    /// when the machine may. Null when not: the entry then counts down 254 more interpreted entries before the next
-    /// attempt.
-    /// </summary>
-    /// <remarks>
-    /// <para>The tier policy. An entry reaches this after <see cref="EngineOptions.HotThreshold"/> interpreted entries,
-    /// then every 254 more (<see cref="CodePage.Visits"/> counts the attempts). The first attempt looks the region up in
-    /// the process-wide cache (<see cref="BlockCompiler.Shared"/>), which costs nothing to use. Compiling is decided by
-    /// the compile-cost model (<see cref="BlockCompiler.CompileCost"/>) when <see cref="EngineOptions.PaceCompilation"/>
-    /// is set: the region is compiled once its interpreted entries have taken as long as compiling it is estimated to
-    /// take (and the process's first compilation, which also pays the compiler's own start-up, waits until the machine
-    /// has run about that long). Unpaced (tests), every attempt compiles.</para>
-    /// <para>Why entries and not instructions: a region pays back per entry of its entry block (a loop's head is entered
-    /// once per iteration, by the interpreter too), so the entries already interpreted are the best predictor of those
-    /// to come. JIT time is 0.1 to several ms per region: a threshold of 64 entries compiled regions that never paid it
-    /// back (programs with many cold pages ran 2 to 4 times slower than interpreted).</para>
-    /// </remarks>
-    /// <summary>
     /// Interpreted entries by entry pc, over every machine of the process: a transaction is one short-lived machine, and
     /// the SHA-256 transaction enters its hot loop too few times in one machine to pay for compiling it, but the same
     /// program runs in transaction after transaction. Keyed by pc only (programs share their addresses in Thru mode): a
@@ -65,6 +47,24 @@ public sealed unsafe partial class Machine
         }
     }
 
+    /// <summary>
+    /// The compiled code of the region entered at slot <paramref name="index"/>: from the shared cache, or compiled now
+    /// when the machine may. Null when not: the entry then counts down 254 more interpreted entries before the next
+    /// attempt.
+    /// </summary>
+    /// <remarks>
+    /// <para>The tier policy. An entry reaches this after <see cref="EngineOptions.HotThreshold"/> interpreted entries,
+    /// then every 254 more (<see cref="CodePage.Visits"/> counts the attempts). The first attempt looks the region up in
+    /// the process-wide cache (<see cref="BlockCompiler.Shared"/>), which costs nothing to use. Compiling is decided by
+    /// the compile-cost model (<see cref="BlockCompiler.CompileCost"/>) when <see cref="EngineOptions.PaceCompilation"/>
+    /// is set: the region is compiled once its interpreted entries have taken as long as compiling it is estimated to
+    /// take (and the process's first compilation, which also pays the compiler's own start-up, waits until the machine
+    /// has run about that long). Unpaced (tests), every attempt compiles.</para>
+    /// <para>Why entries and not instructions: a region pays back per entry of its entry block (a loop's head is entered
+    /// once per iteration, by the interpreter too), so the entries already interpreted are the best predictor of those
+    /// to come. JIT time is 0.1 to several ms per region: a threshold of 64 entries compiled regions that never paid it
+    /// back (programs with many cold pages ran 2 to 4 times slower than interpreted).</para>
+    /// </remarks>
     private CompiledCode? Compile(CodePage page, int index)
     {
         Slot* s = page.SlotArray + index;

@@ -17,12 +17,17 @@ namespace Thru.Engine;
 /// </summary>
 public sealed class StateProof
 {
+    /// <summary>The size of a proof's header in bytes.</summary>
     public const int HeaderSize = 40;
 
+    /// <summary>The type of a proof.</summary>
     public enum Kind
     {
+        /// <summary>The key exists; the proof shows its value hash.</summary>
         Existing = 0,
+        /// <summary>The key exists and its value will be replaced.</summary>
         Updating = 1,
+        /// <summary>The key is absent.</summary>
         Creation = 2,
     }
 
@@ -37,7 +42,9 @@ public sealed class StateProof
         Replaceable,
     }
 
+    /// <summary>The proof's type.</summary>
     public Kind Type { get; private init; }
+    /// <summary>The slot the proof is for.</summary>
     public ulong Slot { get; private init; }
 
     /// <summary>The split bits of the path, ascending (root first), and the sibling hash at each.</summary>
@@ -106,6 +113,7 @@ public sealed class StateProof
         return p;
     }
 
+    /// <summary>The hash of a trie leaf: the key and its value hash.</summary>
     public static byte[] LeafHash(PublicKey key, ReadOnlySpan<byte> valueHash)
     {
         Span<byte> buffer = stackalloc byte[65];

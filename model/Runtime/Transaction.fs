@@ -56,7 +56,9 @@ type Transaction =
 
 let private u (b: byte[]) o n = Bits.readLE b o n
 
-let private parseHeader (b: byte[]) : Header =
+/// The fixed header of wire bytes of at least `headerSize` bytes, field by field, checking nothing
+/// (docs/spec/transactions.md §1.2): `parse` validates; decoders show what the bytes say.
+let parseHeader (b: byte[]) : Header =
     { Version = b[0]
       Flags = b[1]
       ReadWriteCount = int (u b 2 2)
