@@ -612,8 +612,9 @@ let worldOf (t: TxnInput) : World =
     let id = "w-" + (sha256Hex (Text.Encoding.UTF8.GetBytes content)).Substring(0, 16)
     { Id = id; State = state; Blocks = blocks; Chain = chain }
 
-/// A transaction input that names `world` and lists only the accounts that differ from it (added
-/// or replaced; an account of the world the input lacks is listed with "exists": false).
+/// A transaction input that names `world` and lists only what differs from it: the accounts it
+/// adds or replaces (an account of the world the input lacks is listed with "exists": false), and
+/// its blocks and chain when they are not the world's.
 let txnInputOnWorld (world: World) (t: TxnInput) : JsonObject =
     let worldAccounts =
         [ for x in world.State -> let o = x :?> JsonObject in (o["pubkey"].GetValue<string>()), J.compact o ] |> Map
@@ -628,12 +629,17 @@ let txnInputOnWorld (world: World) (t: TxnInput) : JsonObject =
           for KeyValue(k, _) in worldAccounts do
               if not (t.State.ContainsKey(Pubkey(Convert.FromHexString k))) then Json.obj [ "pubkey", Json.str k; "exists", Json.bool false ] :> JsonNode ]
 
+    let blocks = Json.arr [ for b in t.Blocks -> blockJson b ]
+    let chain = chainJson t.Chain
+
     Json.obj
         [ "kind", Json.str "txn"
           "verifier", Json.str t.Verifier
           "wire", b64 t.Wire
           "world", Json.str world.Id
-          "state", Json.arr overrides ]
+          "state", Json.arr overrides
+          if J.compact blocks <> J.compact world.Blocks then "blocks", blocks
+          if J.compact chain <> J.compact world.Chain then "chain", chain ]
 
 let parseWorld (o: JsonObject) : Result<World, string> =
     result {
