@@ -16,6 +16,10 @@ let private dispatch (results: ParseResults<CliArgs>) =
     | Bench args -> BenchCommand.run args
     | Decisions args -> DecisionsCommand.run args
     | Demo _ -> DemoCommand.run ()
+    | Fixtures args -> FixturesCommand.run args
+    | Conform args -> ConformCommand.run args
+    | Serve args -> ServeCommand.run args
+    | Trace args -> TraceCommand.run args
 
 [<EntryPoint>]
 let main argv =

@@ -375,6 +375,18 @@ let private memText (ms: Mem list) =
     if ms.IsEmpty then "none"
     else ms |> List.map (fun m -> sprintf "%s %d @0x%x = 0x%x" (if m.Write then "write" else "read") m.Size m.Address m.Value) |> String.concat ", "
 
+let private cuText (cu: (uint64 * uint64) option) =
+    match cu with
+    | Some(a, b) -> sprintf "%d -> %d" a b
+    | None -> "none"
+
+let private syscallText (s: Syscall option) =
+    match s with
+    | None -> "none"
+    | Some c ->
+        let ret = c.Ret |> Option.map (fun (a0, a1) -> sprintf " a0=0x%x a1=0x%x" a0 a1) |> Option.defaultValue ""
+        sprintf "%s(a7=%d) %s%s" (Conformance.syscallName c.Number) c.Number c.Outcome ret
+
 /// What differs between two steps, on the fields both traces report.
 let stepDifferences (fields: string list) (a: Step) (b: Step) : string list =
     let has f = List.contains f fields
@@ -383,8 +395,8 @@ let stepDifferences (fields: string list) (a: Step) (b: Step) : string list =
       if a.Bits <> b.Bits || a.Length <> b.Length then sprintf "bits: 0x%x vs 0x%x" a.Bits b.Bits
       if has "regs" && a.Regs <> b.Regs then sprintf "register writes: %s vs %s" (regsText a.Regs) (regsText b.Regs)
       if has "mem" && a.Mem <> b.Mem then sprintf "memory: %s vs %s" (memText a.Mem) (memText b.Mem)
-      if has "cu" && a.Cu <> b.Cu then sprintf "compute units: %A vs %A" a.Cu b.Cu
-      if has "syscall" && a.Syscall <> b.Syscall then sprintf "syscall: %A vs %A" a.Syscall b.Syscall
+      if has "cu" && a.Cu <> b.Cu then sprintf "compute units: %s vs %s" (cuText a.Cu) (cuText b.Cu)
+      if has "syscall" && a.Syscall <> b.Syscall then sprintf "syscall: %s vs %s" (syscallText a.Syscall) (syscallText b.Syscall)
       if has "frame" && a.Frame <> b.Frame then sprintf "frame: %A vs %A" a.Frame b.Frame
       if has "syscall" && a.Trap <> b.Trap then sprintf "trap: %A vs %A" a.Trap b.Trap ]
 

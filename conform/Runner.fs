@@ -173,7 +173,7 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
             this.Kill()
 
 /// The first divergence between the model's trace of `input` and the adapter's, in lines.
-let divergence (input: JsonObject) (adapterTrace: Result<TraceRecord.Trace, string> option) : string list =
+let divergence (engine: string) (input: JsonObject) (adapterTrace: Result<TraceRecord.Trace, string> option) : string list =
     match adapterTrace with
     | None -> [ "(the adapter returned no trace)" ]
     | Some(Error why) -> [ sprintf "(no trace from the adapter: %s)" why ]
@@ -181,7 +181,7 @@ let divergence (input: JsonObject) (adapterTrace: Result<TraceRecord.Trace, stri
         match Adapters.model Adapters.defaultModel input true with
         | Ok { Trace = Some ours } ->
             match TraceRecord.firstDivergence ours theirs with
-            | Some d -> TraceRecord.describeDivergence "model" theirs.Engine d
+            | Some d -> TraceRecord.describeDivergence "model" engine d
             | None -> [ sprintf "(the traces agree on every instruction both report: %s; the difference is in the final state)" (String.concat ", " (ours.Reports |> List.filter (fun f -> List.contains f theirs.Reports))) ]
         | _ -> [ "(the model could not trace this input)" ]
 
@@ -212,7 +212,7 @@ let runOne (options: Options) (adapter: AdapterProcess) (corpus: Corpus.Corpus) 
                     let div =
                         if options.Trace && h.Trace then
                             match adapter.Ask(f.Id, input, true) with
-                            | Ok(Protocol.Observed(_, trace)) -> divergence input trace
+                            | Ok(Protocol.Observed(_, trace)) -> divergence h.Engine input trace
                             | Ok _ -> [ "(the adapter gave no observation when asked for a trace)" ]
                             | Error e -> [ sprintf "(asking for a trace failed: %s)" e ]
                         else []

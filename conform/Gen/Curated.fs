@@ -327,7 +327,7 @@ let faultCases () : Build.Case list =
       f "breakpoint" "an ebreak" [ Full EBREAK ] [] [] id
       f "unknown-syscall" "an ecall with a7 = 0x10" (sys 0x10UL []) [] [] id
       f "permission-denied-callee-writes-caller-stack" "a callee stores into a stack page its caller mapped (decision D-ANON-WRITE)"
-          (mapStack @ sys N.invoke [ a0, int64 Address.txnDataBase; a1, 0L; a2, 4L; a3, 0L ])
+          (mapStack @ sys N.invoke [ a0, int64 Address.txnDataBase; a1, 0L; a2, int64 (3 + List.findIndex ((=) calleeKey) (sortKeys [ foreign; calleeKey ])); a3, 0L ])
           [ callee (sdAt (stackTop - 8UL) @ exitOk) ]
           [ calleeKey ]
           id ]
@@ -478,6 +478,30 @@ let checkCases (count: int) : Build.Case list =
           let g = (sampleSeeded (uint64 (1000 + k)) 1 (genBadTxn verifier))[0]
           txnCase (sprintf "txn-check/%03d" k) "txn-check" (sprintf "a malformed or refused transaction (%s)" g.Label) g ]
 
+/// Each header field a validation or pre-execution check reads, set wrong (the same variants as the
+/// bad-transaction generator, listed so that each one is in the corpus).
+let headerCases () : Build.Case list =
+    let exitProbe = probe [ call N.exit [ 0UL; 0UL ] 0 ] [||]
+    let h = header feePayerKey programKey
+    let signed (h: Transaction.Header) = { Env = worldEnvironment verifier; Wire = signWire verifier h.FeePayer (Transaction.body h [] [] exitProbe None None); Verifier = verifier; Label = "header" }
+
+    [ "version-2", { h with Version = 2uy }
+      "undefined-flag", { h with Flags = 0x04uy }
+      "chain-id-0", { h with ChainId = 0us }
+      "other-chain", { h with ChainId = 7us }
+      "nonce-high", { h with Nonce = 1UL }
+      "not-live-yet", { h with StartSlot = 1001UL }
+      "expired", { h with StartSlot = 900UL; ExpiryAfter = 100u }
+      "expiry-saturates", { h with StartSlot = System.UInt64.MaxValue - 3UL; ExpiryAfter = 100u }
+      "fee-too-high", { h with Fee = 1_000_001UL }
+      "fee-whole-balance", { h with Fee = 1_000_000UL }
+      "program-not-a-program", { h with Program = acctData }
+      "program-missing", { h with Program = missing }
+      "program-is-fee-payer", { h with Program = feePayerKey }
+      "fee-payer-foreign-owner", { h with FeePayer = foreign }
+      "fee-payer-missing", { h with FeePayer = missing } ]
+    |> List.map (fun (n, h) -> txnCase ("txn-check/header-" + n) "txn-check" (sprintf "a transaction whose header is wrong: %s" n) (signed h))
+
 /// The ISA cases as raw cases.
 let isaCases () : Build.Case list =
     Isa.all ()
@@ -495,4 +519,5 @@ let all () : Build.Case list =
     @ eventCases ()
     @ revertCases ()
     @ decisionCases ()
+    @ headerCases ()
     @ checkCases 160

@@ -157,7 +157,8 @@ let private jumps () =
       case "jalr" "outside" (enc [ Full(JALR(1, a1, 0L)); ecallD ]) [ a1, System.UInt64.MaxValue ] ]
 
 let private system () =
-    [ case "fence" "iorw" (enc [ Full(FENCE(0, 15, 15, 0, 0)); ecallD ]) []
+    [ { case "c.j" "step-limit" (enc [ Compressed(C_J 0L) ]) [] with Input = input (enc [ Compressed(C_J 0L) ]) [] 100L }
+      case "fence" "iorw" (enc [ Full(FENCE(0, 15, 15, 0, 0)); ecallD ]) []
       case "fence" "tso" (enc [ Full(FENCE(8, 3, 3, 0, 0)); ecallD ]) []
       case "fence" "pause" (enc [ Full(FENCE(0, 1, 0, 0, 0)); ecallD ]) []
       case "fence" "reserved-fields" (enc [ Full(FENCE(15, 15, 15, a0, a1)); ecallD ]) []
@@ -229,7 +230,9 @@ let private compressed () =
       case "c.jr" "target" (enc [ Compressed(C_JR a1); Full(OpImm(ADDI, a0, 0, 1L)); ecallD ]) [ a1, baseAddress + 6UL ]
       case "c.jr" "odd-target" (enc [ Compressed(C_JR a1); ecallD ]) [ a1, baseAddress + 3UL ]
       case "c.jalr" "target" (enc [ Compressed(C_JALR a1); Full(OpImm(ADDI, a0, 0, 1L)); ecallD ]) [ a1, baseAddress + 6UL ]
-      case "c.jalr" "rs1=ra" (enc [ Compressed(C_JALR 1); Full(OpImm(ADDI, a0, 0, 1L)); ecallD ]) [ 1, baseAddress + 6UL ] ]
+      case "c.jalr" "rs1=ra" (enc [ Compressed(C_JALR 1); Full(OpImm(ADDI, a0, 0, 1L)); ecallD ]) [ 1, baseAddress + 6UL ]
+      case "c.jr" "zero-target" (enc [ Compressed(C_JR a1); ecallD ]) [ a1, 0UL ]
+      case "c.jalr" "all-ones-target" (enc [ Compressed(C_JALR a1); ecallD ]) [ a1, System.UInt64.MaxValue ] ]
 
 /// Encodings ThruVM refuses (decision D-ILLEGAL): the zero parcel, reserved compressed forms,
 /// and encodings of extensions ThruVM lacks (A, F/D, Zicsr, Zifencei, privileged).
