@@ -23,13 +23,26 @@ type FixturesGenerateArgs =
             | Shard _ -> "K/N: only the fixtures with index i mod N = K - 1 (the N shards together are the whole run)."
 
 [<RequireQualifiedAccess>]
+type FixturesUpgradeArgs =
+    | [<Mandatory>] From of dir: string
+    | [<Mandatory>] Out of dir: string
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | From _ -> "a directory of version-1 fixture files (*.json, searched recursively)."
+            | Out _ -> "the directory to write regressions.jsonl (and its worlds) to."
+
+[<RequireQualifiedAccess>]
 type FixturesArgs =
     | [<CliPrefix(CliPrefix.None)>] Generate of ParseResults<FixturesGenerateArgs>
+    | [<CliPrefix(CliPrefix.None)>] Upgrade of ParseResults<FixturesUpgradeArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Generate _ -> "generate fixtures (the model gives the expected observations)."
+            | Upgrade _ -> "convert version-1 fixture files to the corpus format (category regression; the model gives the expected observations)."
 
 [<RequireQualifiedAccess>]
 type CoverageArgs =

@@ -49,6 +49,26 @@ let private generate (args: ParseResults<FixturesGenerateArgs>) : int =
     printfn "wrote %d fixtures to %s%s in %.1f s" fixtures.Length path (if worlds.Length > 0 then sprintf " (and %d world(s) to %s)" worlds.Length worldsPath else "") sw.Elapsed.TotalSeconds
     0
 
+let private upgrade (args: ParseResults<FixturesUpgradeArgs>) : int =
+    let from = args.GetResult FixturesUpgradeArgs.From
+    let out = args.GetResult FixturesUpgradeArgs.Out
+    if not (Directory.Exists from) then fail "--from: %s: no such directory" from
+    let files = Directory.GetFiles(from, "*.json", SearchOption.AllDirectories) |> Array.sort
+
+    let fixtures =
+        files
+        |> Array.map (fun f ->
+            match Corpus.upgrade (File.ReadAllText f) (Path.GetFileName f) with
+            | Ok x -> x
+            | Error e -> fail "%s: %s" f e)
+
+    Directory.CreateDirectory out |> ignore
+    let path = Path.Combine(out, "regressions.jsonl")
+    Corpus.write path (Path.Combine(out, "worlds-regressions.jsonl")) fixtures
+    printfn "wrote %d fixtures to %s" fixtures.Length path
+    0
+
 let run (args: ParseResults<FixturesArgs>) : int =
     match args.GetSubCommand() with
     | FixturesArgs.Generate g -> generate g
+    | FixturesArgs.Upgrade u -> upgrade u
