@@ -222,3 +222,14 @@ let engine (input: JsonObject) (withTrace: bool) : Result<Answer, string> =
     | Ok "txn" -> parseTxnInput input |> Result.map (fun t -> engineTxn t withTrace)
     | Ok k -> J.fail "input kind '%s' is neither 'raw' nor 'txn'" k
     | Error e -> Error e
+
+/// For `--engine both`: the first divergence between the model's and the engine's traces of an
+/// input, in lines (or why there is none to show).
+let divergenceReport (input: JsonObject) : string list =
+    match model defaultModel input true, engine input true with
+    | Ok { Trace = Some m }, Ok { Trace = Some e } ->
+        match TraceRecord.firstDivergence m e with
+        | Some d -> TraceRecord.describeDivergence "model" "engine" d
+        | None -> [ "the traces agree on every instruction; the difference is in the final state" ]
+    | _, Ok { TraceUnavailable = Some why } -> [ sprintf "(no first divergence: %s)" why ]
+    | _ -> [ "(no first divergence: a trace could not be made)" ]
