@@ -42,7 +42,8 @@ let private describe (engine: string) (results: Runner.FixtureResult list) (seco
     table.AddColumns("category", "passed", "failed", "skipped") |> ignore
 
     for t in tallies do
-        table.AddRow(esc t.Category, string t.Passed, (if t.Failed > 0 then sprintf "[red]%d[/]" t.Failed else "0"), string t.Skipped) |> ignore
+        let failed = if t.Failed > 0 && AnsiConsole.Profile.Capabilities.Interactive then sprintf "[red]%d[/]" t.Failed else string t.Failed
+        table.AddRow(esc t.Category, string t.Passed, failed, string t.Skipped) |> ignore
 
     let sum f = tallies |> List.sumBy f
     table.AddRow("total", string (sum (fun t -> t.Passed)), string (sum (fun t -> t.Failed)), string (sum (fun t -> t.Skipped))) |> ignore

@@ -117,7 +117,13 @@ module J =
             | :? JsonValue as v when v.GetValueKind() = JsonValueKind.Number ->
                 match v.TryGetValue<int64>() with
                 | true, x -> Ok x
-                | _ -> fail "field '%s' must be an integer" name
+                | _ ->
+                    match v.TryGetValue<int>() with
+                    | true, x -> Ok(int64 x)
+                    | _ ->
+                        match v.TryGetValue<JsonElement>() with
+                        | true, e when e.TryGetInt64() |> fst -> Ok(snd (e.TryGetInt64()))
+                        | _ -> fail "field '%s' must be an integer" name
             | _ -> fail "field '%s' must be a number" name)
 
     let bool (o: JsonObject) name =

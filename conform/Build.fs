@@ -41,7 +41,8 @@ let private num (o: JsonObject) (name: string) =
     | :? JsonValue as v -> (try v.GetValue<int64>() with _ -> 0L)
     | _ -> 0L
 
-/// Decisions an observation and its trace show by rule (decisions without a profile switch).
+/// Decisions an observation and its trace show by rule (decisions without a profile switch; the
+/// switchable ones are listed by `flippedDecisions` alone).
 let ruleDecisions (kind: string) (expected: JsonObject) (trace: TraceRecord.Trace) : string list =
     let mnemonics = trace.Steps |> List.map (fun s -> (TraceRecord.disassemble s).Split(' ')[0]) |> Set.ofList
 
@@ -56,12 +57,10 @@ let ruleDecisions (kind: string) (expected: JsonObject) (trace: TraceRecord.Trac
     [ if kind = "raw" then "D-RAW"
       if kind = "raw" && str expected "stop" = "ebreak" || faultKind = "breakpoint" then "D-EBREAK"
       if faultKind = "illegal-instruction" then "D-ILLEGAL"
-      if faultKind = "alignment-violation" then "D-ALIGN"
       if faultKind = "unknown-syscall" then "D-UNKNOWN-SYSCALL"
       if faultKind = "resource-exhaustion" then "D-COW-POOL"
       if mnemonics.Contains "fence" || mnemonics.Contains "pause" || mnemonics.Contains "fence.tso" then "D-FENCE"
       if kind = "txn" && num expected "vm_error" = int64 Runtime.Codes.Txn.cuExhausted then "D-CU-CHARGE"
-      if kind = "txn" && num expected "vm_error" = int64 Runtime.Codes.Txn.suExhausted then "D-SU"
       if kind = "txn" && num expected "vm_error" = int64 Runtime.Codes.Txn.vmRevert then "D-REVERT-EVENTS"
       if kind = "txn" && num expected "max_call_depth" = 16L then "D-DEPTH"
       if ecalls |> List.exists (fun c -> c.Outcome = "returned-to-caller") then "D-INVOKE-RETURN"

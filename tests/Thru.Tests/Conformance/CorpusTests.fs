@@ -145,7 +145,7 @@ let tests =
 
         testCase "the committed corpus is what `make corpus` generates (a sample regenerated)" <| fun () ->
             let committed = committedLines.Value
-            let curated = Curated.all () |> Array.ofList
+            let curated = Gen.Curated.all () |> Array.ofList
 
             let cases =
                 [ for i in 0..19 -> Generate.rawCase 1UL i ]
