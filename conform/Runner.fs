@@ -37,7 +37,7 @@ type Options =
         SkipDecisions: Set<string>
     }
 
-/// The adapter process: started with /bin/sh -c "exec COMMAND", standard input and output piped,
+/// The adapter process: started with /bin/sh -c COMMAND, standard input and output piped,
 /// standard error kept (its last lines explain a crash).
 type AdapterProcess(command: string, timeout: TimeSpan) =
     let stderrTail = Collections.Concurrent.ConcurrentQueue<string>()
@@ -47,7 +47,7 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
     let start () =
         let psi = ProcessStartInfo("/bin/sh")
         psi.ArgumentList.Add "-c"
-        psi.ArgumentList.Add("exec " + command)
+        psi.ArgumentList.Add command
         psi.RedirectStandardInput <- true
         psi.RedirectStandardOutput <- true
         psi.RedirectStandardError <- true
@@ -92,8 +92,14 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
         | None -> Error "the adapter is not running"
         | Some p ->
             try
-                p.StandardInput.WriteLine line
-                p.StandardInput.Flush()
+                // An adapter that already answered and exited closes the pipe: the answer may still be
+                // waiting in its output, so a failed write does not stop the read.
+                (try
+                    p.StandardInput.WriteLine line
+                    p.StandardInput.Flush()
+                 with :? IO.IOException ->
+                     ())
+
                 let read = p.StandardOutput.ReadLineAsync()
 
                 if read.Wait timeout then

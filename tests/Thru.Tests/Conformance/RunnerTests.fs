@@ -120,7 +120,7 @@ let tests =
                 | other -> failtest (sprintf "%s: unexpected outcomes %A" misbehaviour other)
 
         testCaseInGroup "conform-processes" "an adapter that does not speak the protocol is refused at the handshake" <| fun () ->
-            use a = new Runner.AdapterProcess("echo '{\"protocol\": \"thrumodel-conform\", \"version\": 9}'", TimeSpan.FromSeconds 10.0)
+            use a = new Runner.AdapterProcess("read x; echo '{\"protocol\": \"thrumodel-conform\", \"version\": 9}'", TimeSpan.FromSeconds 10.0)
             Expect.stringContains (match a.Ensure() with Error e -> e | Ok _ -> "") "version 9" "version mismatch"
             use b = new Runner.AdapterProcess("true", TimeSpan.FromSeconds 10.0)
             Expect.stringContains (match b.Ensure() with Error e -> e | Ok _ -> "") "no handshake" "no answer"
