@@ -6,8 +6,9 @@ CONFIG     ?= Release
 DOTNET     ?= dotnet
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the Unicorn and qemu-user ISA oracles, z3 for the proofs, the RISC-V
-# cross compiler and picolibc for the SDK examples, libsodium for Ed25519.
-DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23
+# cross compiler and picolibc for the SDK examples, libsodium for Ed25519, and Unicorn's Python
+# binding for the conformance kit's second adapter (conformance/adapters/unicorn_adapter.py).
+DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23 python3-unicorn
 STAMP      := artifacts/.deps-$(CONFIG)
 CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
 TESTS      := $(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Tests --
@@ -22,7 +23,7 @@ VERSION    := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Bu
 PREFIX     ?= $(HOME)/.local
 TOOL_DIR   ?= $(PREFIX)/lib/thrumodel
 
-.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs pack install uninstall startup clean
+.PHONY: all deps build examples test soak demo bench bench-build bench-programs benchmarkdotnet proofs pack install uninstall startup corpus conform clean
 
 all: build
 
@@ -109,6 +110,22 @@ startup: install
 uninstall:
 	-$(DOTNET) tool uninstall --tool-path $(TOOL_DIR) ThruModel.Cli
 	rm -f $(PREFIX)/bin/thrumodel
+# The conformance corpus (conformance/, docs/conformance.md), regenerated from the model: run it
+# whenever a decision or the model changes (make test checks that the committed corpus matches).
+RAW_COUNT ?= 600
+TXN_COUNT ?= 600
+corpus: build
+	rm -f conformance/*.jsonl conformance/*.jsonl.gz
+	$(CLI) fixtures generate --kind curated --out conformance
+	$(CLI) fixtures generate --kind raw --count $(RAW_COUNT) --seed 1 --out conformance
+	$(CLI) fixtures generate --kind txn --count $(TXN_COUNT) --seed 1 --out conformance
+	$(CLI) fixtures upgrade --from tests/Thru.Tests/Fixtures --out conformance
+	$(CLI) conform coverage --corpus conformance | head -1
+
+# The whole corpus against this project's engine and against the Python adapter over Unicorn.
+conform: build
+	$(CLI) conform --corpus conformance --engine-cmd "$(DOTNET) cli/bin/$(CONFIG)/net10.0/thrumodel.dll serve --engine engine"
+	$(CLI) conform --corpus conformance --engine-cmd "/usr/bin/python3 conformance/adapters/unicorn_adapter.py"
 
 clean:
 	rm -rf artifacts */bin */obj tests/*/bin tests/*/obj bench/build

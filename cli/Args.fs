@@ -241,6 +241,10 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Decisions of ParseResults<DecisionsArgs>
     | [<CliPrefix(CliPrefix.None)>] Demo of ParseResults<DemoArgs>
     | Version
+    | [<CliPrefix(CliPrefix.None)>] Fixtures of ParseResults<ConformArgs.FixturesArgs>
+    | [<CliPrefix(CliPrefix.None)>] Conform of ParseResults<ConformArgs.ConformVerbArgs>
+    | [<CliPrefix(CliPrefix.None)>] Serve of ParseResults<ConformArgs.ServeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Trace of ParseResults<ConformArgs.TraceArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -255,3 +259,7 @@ type CliArgs =
             | Decisions _ -> "print the register of spec decisions (where the public ThruVM spec is silent or contradictory)."
             | Demo _ -> "the demonstration run by `make demo`."
             | Version -> "print the version of thrumodel."
+            | Fixtures _ -> "generate conformance fixtures (docs/conformance.md)."
+            | Conform _ -> "run a conformance corpus against an engine under test, or report its coverage."
+            | Serve _ -> "answer the conformance line protocol with this project's engine or model (the adapter for conform)."
+            | Trace _ -> "trace every executed instruction (JSON Lines, or Spike's commit-log text)."

@@ -27,6 +27,10 @@ let private dispatch (results: ParseResults<CliArgs>) =
     | Some(Bench args) -> BenchCommand.run args
     | Some(Decisions args) -> DecisionsCommand.run args
     | Some(Demo _) -> DemoCommand.run ()
+    | Some(Fixtures args) -> FixturesCommand.run args
+    | Some(Conform args) -> ConformCommand.run args
+    | Some(Serve args) -> ServeCommand.run args
+    | Some(Trace args) -> TraceCommand.run args
     | Some Version -> printfn "thrumodel %s" (version ()); 0
     | None when results.Contains Version -> printfn "thrumodel %s" (version ()); 0
     | None -> fail "give a verb: thrumodel --help lists them"

@@ -87,13 +87,19 @@ let private runBoth (image: byte[]) (baseAddress: uint64) (maxSteps: int64) (cou
     let engine = repeat count (runEngine image baseAddress maxSteps)
     let differences = RawObservation.differences (snd model).Observation (snd engine).Observation
 
+    // When they differ, the first divergent instruction (docs/conformance.md §4).
+    let divergence =
+        if differences.IsEmpty then []
+        else Adapters.divergenceReport (Conformance.rawInputJson { Base = baseAddress; MaxSteps = maxSteps; Image = image; Regs = Array.zeroCreate 32; Isa = [] })
+
     if json then
         printJson (
             Json.obj
                 [ "model", sideJson model showRuns
                   "engine", sideJson engine showRuns
                   "agree", Json.bool differences.IsEmpty
-                  "differences", Json.arr (differences |> List.map Json.str) ]
+                  "differences", Json.arr (differences |> List.map Json.str)
+                  "first_divergence", Json.arr (divergence |> List.map Json.str) ]
         )
     else
         RawObservation.describe (snd model).Observation |> List.iter (printfn "%s")
@@ -108,6 +114,7 @@ let private runBoth (image: byte[]) (baseAddress: uint64) (maxSteps: int64) (cou
         else
             printfn "model and engine differ (model vs engine):"
             differences |> List.iter (printfn "  %s")
+            divergence |> List.iter (printfn "%s")
 
     if differences.IsEmpty then 0 else 1
 

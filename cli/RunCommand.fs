@@ -377,6 +377,11 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
     let engine = runEngine p
     let differences = TxnObservation.differences model engine
 
+    // When they differ, the first divergent instruction (docs/conformance.md §4), when traces exist.
+    let divergence =
+        if differences.IsEmpty then []
+        else Adapters.divergenceReport (Conformance.txnInputJson { Verifier = "ed25519"; Wire = p.Wire; State = p.Env.State; Blocks = p.Env.Blocks; Chain = p.Env.Chain })
+
     match stateOut with
     | Some path when differences.IsEmpty -> writeStateFile path p model
     | Some path -> eprintfn "thrumodel: %s not written: the model and the engine disagree" path
@@ -388,7 +393,8 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
                 [ "model", jsonOf p model
                   "engine", jsonOf p engine
                   "agree", Json.bool differences.IsEmpty
-                  "differences", Json.arr (differences |> List.map Json.str) ]
+                  "differences", Json.arr (differences |> List.map Json.str)
+                  "first_divergence", Json.arr (divergence |> List.map Json.str) ]
         )
     else
         printAccounts p
@@ -402,6 +408,7 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
         else
             printfn "model and engine differ (model vs engine):"
             differences |> List.iter (printfn "  %s")
+            divergence |> List.iter (printfn "%s")
 
     if differences.IsEmpty then exitCode model else 1
 

@@ -211,18 +211,20 @@ let private chainAfter (env: Environment) (vm: Vm) (state: Map<Pubkey, Account>)
         StateCounter = env.Chain.StateCounter + vm.Activated
         CompressedAt = compressedAt }
 
-/// Execute a transaction given as wire bytes.
-let execute (env: Environment) (wire: byte[]) : TxnResult =
+/// Execute a transaction given as wire bytes, running the program with `runner` (Run.run, or a
+/// function over Run.step that also returns what it observed, such as a trace). The second result
+/// is what the runner returned, None when the program never ran (refused before execution).
+let executeWith (runner: Vm -> (Vm * Ending) * 'T) (env: Environment) (wire: byte[]) : TxnResult * 'T option =
     match Transaction.parse env.Verify wire with
-    | Error r -> emptyResult env r.Code r.Reason
+    | Error r -> emptyResult env r.Code r.Reason, None
     // Decision D-CHAIN-ID: a transaction for another chain is refused like a malformed one.
     | Ok t when t.Header.ChainId <> env.Chain.ChainId ->
-        emptyResult env Codes.Txn.invalidFormat (sprintf "chain_id %d is not this chain's (%d)" t.Header.ChainId env.Chain.ChainId)
+        emptyResult env Codes.Txn.invalidFormat (sprintf "chain_id %d is not this chain's (%d)" t.Header.ChainId env.Chain.ChainId), None
     | Ok t ->
         let accountLists r = { r with ReadWriteAccounts = t.ReadWrite; ReadOnlyAccounts = t.ReadOnly }
 
         match preExecute env t with
-        | Refused(code, reason, state) -> accountLists { emptyResult env code reason with State = state }
+        | Refused(code, reason, state) -> accountLists { emptyResult env code reason with State = state }, None
         | Proceed feePayer ->
             let afterFee = settle env.Profile env.State [ t.Header.FeePayer, Some feePayer ]
             let keys = t.Accounts
@@ -235,7 +237,8 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
 
             match program with
             | None ->
-                accountLists { emptyResult env Codes.Txn.invalidProgramAccount "account 1 is not a valid program" with State = afterFee; Rejection = None; ExecutionCode = Codes.VmError.sigtext }
+                accountLists { emptyResult env Codes.Txn.invalidProgramAccount "account 1 is not a valid program" with State = afterFee; Rejection = None; ExecutionCode = Codes.VmError.sigtext },
+                None
             | Some exe ->
                 let space =
                     Space.initial env.Profile wire t.Header.ReadWriteCount committed exe env.Blocks (int t.Header.MemoryUnits)
@@ -269,7 +272,7 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                       EventBytes = 0L
                       Compressed = None }
 
-                let vm, ending = Run.run vm0
+                let (vm, ending), observed = runner vm0
 
                 let vmError, faultCode, userCode, errorProgram =
                     match ending with
@@ -296,26 +299,33 @@ let execute (env: Environment) (wire: byte[]) : TxnResult =
                 // make, so only a successful one reports them; logs are kept for debugging.
                 let events = match ending with Exited _ -> List.rev vm.Events | _ -> []
 
-                { VmError = vmError
-                  Rejection = None
-                  UserErrorCode = userCode
-                  ExecutionCode = vmErrorOf ending
-                  FaultCode = faultCode
-                  ConsumedComputeUnits = vm.ComputeUsed
-                  Instructions = vm.Instructions
-                  ConsumedStateUnits = vm.StateUsed
-                  ConsumedMemoryUnits = uint64 vm.Space.Pool.Peak
-                  PagesUsed = uint64 vm.Space.Pool.InUse
-                  Events = events
-                  EventsSize = events |> List.sumBy (fun e -> uint64 e.Payload.Length)
-                  Logs = List.rev vm.Logs
-                  ErrorProgramAccIdx = errorProgram
-                  ReadWriteAccounts = t.ReadWrite
-                  ReadOnlyAccounts = t.ReadOnly
-                  Fault = fault
-                  Registers = Registers.toArray vm.Hart.Regs
-                  Pc = vm.Hart.Pc
-                  CallDepth = vm.Space.Shadow.CallDepth
-                  MaxCallDepth = vm.Space.Shadow.MaxCallDepth
-                  State = state
-                  Chain = (match ending with Exited _ -> chainAfter env vm state | _ -> env.Chain) }
+                let result =
+                    { VmError = vmError
+                      Rejection = None
+                      UserErrorCode = userCode
+                      ExecutionCode = vmErrorOf ending
+                      FaultCode = faultCode
+                      ConsumedComputeUnits = vm.ComputeUsed
+                      Instructions = vm.Instructions
+                      ConsumedStateUnits = vm.StateUsed
+                      ConsumedMemoryUnits = uint64 vm.Space.Pool.Peak
+                      PagesUsed = uint64 vm.Space.Pool.InUse
+                      Events = events
+                      EventsSize = events |> List.sumBy (fun e -> uint64 e.Payload.Length)
+                      Logs = List.rev vm.Logs
+                      ErrorProgramAccIdx = errorProgram
+                      ReadWriteAccounts = t.ReadWrite
+                      ReadOnlyAccounts = t.ReadOnly
+                      Fault = fault
+                      Registers = Registers.toArray vm.Hart.Regs
+                      Pc = vm.Hart.Pc
+                      CallDepth = vm.Space.Shadow.CallDepth
+                      MaxCallDepth = vm.Space.Shadow.MaxCallDepth
+                      State = state
+                      Chain = (match ending with Exited _ -> chainAfter env vm state | _ -> env.Chain) }
+
+                result, Some observed
+
+/// Execute a transaction given as wire bytes.
+let execute (env: Environment) (wire: byte[]) : TxnResult =
+    executeWith (fun vm -> Run.run vm, ()) env wire |> fst
