@@ -8,8 +8,10 @@ open Thru.Cli.Common
 
 let private dispatch (results: ParseResults<CliArgs>) =
     match results.GetSubCommand() with
+    | Raw args when DebugRun.wantsRaw args -> DebugRun.runRaw args
     | Raw args -> RawCommand.run args
     | Disasm args -> DisasmCommand.run args
+    | Run args when DebugRun.wantsRun args -> DebugRun.runTxn args
     | Run args -> RunCommand.run args
     | Proof args -> ProofCommand.run args
     | Trie args -> TrieCommand.run args

@@ -147,7 +147,7 @@ let removedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : Account
     let after = o.State |> List.map (fun a -> a.Key) |> Set.ofList
     before |> Map.toList |> List.filter (fun (k, _) -> not (after.Contains(string k))) |> List.map (fun (k, a) -> accountObs k a)
 
-let private printResult (p: Prepared) (o: TxnObservation) =
+let printResult (p: Prepared) (o: TxnObservation) =
     let name (k: string) = p.Names |> Map.tryPick (fun key n -> if string key = k then Some n else None) |> Option.defaultValue "?"
     let outcome =
         match o.VmError with
@@ -250,6 +250,13 @@ let writeStateFile (path: string) (p: Prepared) (o: TxnObservation) =
     | :? System.UnauthorizedAccessException -> fail "--state-out: cannot write %s: permission denied (or it is a directory)" path
     | :? System.IO.IOException as e -> fail "--state-out: cannot write %s: %s" path e.Message
 
+/// The program segment (the executable after its 8-byte header) of the transaction's program.
+let programSegment (p: Prepared) : byte[] option =
+    p.World.ProgramKey
+    |> Option.bind p.Env.State.TryFind
+    |> Option.filter (fun a -> a.Data.Length > Executable.headerSize)
+    |> Option.map (fun a -> a.Data[Executable.headerSize ..])
+
 /// The engine's observation of the prepared transaction (Thru.Engine, the same inputs).
 let private runEngine (p: Prepared) =
     let env = TxnFixture.engineEnvironment p.Env
@@ -313,9 +320,12 @@ let run (args: ParseResults<RunArgs>) : int =
         let result, seconds = timedRuns execute
         let observation = observe result
         stateOut |> Option.iter (fun path -> writeStateFile path p observation)
+        // A fault, revert or exhaustion with the program's ELF known: where, the call stack, the last instructions.
+        let sourceLines, sourceJson = Debug.SourceReport.forRun args p.Env p.Wire (programSegment p) observation
 
         if json then
             let j = jsonOf p observation
+            sourceJson |> Option.iter (fun s -> j["source"] <- s)
 
             if args.Contains RunArgs.Repeat then
                 j["seconds"] <- RawCommand.secondsJson (List.last seconds)
@@ -324,6 +334,7 @@ let run (args: ParseResults<RunArgs>) : int =
             printJson j
         else
             printResult p observation
+            sourceLines |> List.iter (printfn "%s")
 
             if args.Contains RunArgs.Repeat then
                 printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))

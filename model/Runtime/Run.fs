@@ -12,9 +12,17 @@ open Thru.Model.Isa
 open Thru.Model.Memory
 open Thru.Model.Runtime.Vm
 
-/// Run until the transaction's execution ends. Returns the last state and why it ended.
-let rec run (vm: Vm) : Vm * Ending =
-    let stopWith trap = vm, Faulted(trap, Vm.programIdx vm)
+/// The outcome of one step of the transaction's VM.
+type Step =
+    /// One instruction retired (an ecall together with its syscall): the next state.
+    | Stepped of Vm
+    /// Execution ended at this step: the last state and why.
+    | Ended of Vm * Ending
+
+/// One step: fetch the instruction at pc, pay for it, execute it, and run its syscall when it is
+/// an ecall. The unit a debugger single-steps; `run` repeats it until execution ends.
+let step (vm: Vm) : Step =
+    let stopWith trap = Ended(vm, Faulted(trap, Vm.programIdx vm))
 
     match Execute.fetch Space.port vm.Space vm.Hart.Pc with
     | Error trap -> stopWith trap
@@ -23,14 +31,20 @@ let rec run (vm: Vm) : Vm * Ending =
         | Illegal reason -> stopWith (IllegalInstruction(fetched.Bits, reason))
         | decoded ->
             match Vm.charge (Execute.cost decoded) vm with
-            | Error(vm, ending) -> vm, ending
+            | Error(vm, ending) -> Ended(vm, ending)
             | Ok vm ->
                 let vm = { vm with Instructions = vm.Instructions + 1L }
 
                 match Execute.run vm.Ctx.Profile Space.port fetched vm.Hart vm.Space with
-                | Execute.Retired(hart, space) -> run { vm with Hart = hart; Space = space }
-                | Execute.Trapped trap -> vm, Faulted(trap, Vm.programIdx vm)
+                | Execute.Retired(hart, space) -> Stepped { vm with Hart = hart; Space = space }
+                | Execute.Trapped trap -> Ended(vm, Faulted(trap, Vm.programIdx vm))
                 | Execute.EnvironmentCall ->
                     match Syscalls.dispatch vm with
-                    | Syscalls.Continue vm -> run vm
-                    | Syscalls.Stop(vm, ending) -> vm, ending
+                    | Syscalls.Continue vm -> Stepped vm
+                    | Syscalls.Stop(vm, ending) -> Ended(vm, ending)
+
+/// Run until the transaction's execution ends. Returns the last state and why it ended.
+let rec run (vm: Vm) : Vm * Ending =
+    match step vm with
+    | Stepped vm -> run vm
+    | Ended(vm, ending) -> vm, ending
