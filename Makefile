@@ -6,8 +6,9 @@ CONFIG     ?= Release
 DOTNET     ?= dotnet
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the Unicorn and qemu-user ISA oracles, z3 for the proofs, the RISC-V
-# cross compiler and picolibc for the SDK examples, libsodium for Ed25519.
-DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23
+# cross compiler and picolibc for the SDK examples, libsodium for Ed25519, gdb-multiarch for the
+# debugger's test (thrumodel run --gdb).
+DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23 gdb-multiarch
 STAMP      := artifacts/.deps-$(CONFIG)
 CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
 TESTS      := $(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Tests --

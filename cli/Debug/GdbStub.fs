@@ -13,6 +13,9 @@
 ///
 /// A fault, revert or exhaustion stops at the instruction that causes it, with a console line
 /// naming it; resuming from there ends the run (gdb: "Program terminated with signal …").
+/// gdb 13 has no `catch syscall` for RISC-V, so `monitor syscalls on` makes continue and step stop
+/// before every ecall (SIGTRAP, with a console line naming the syscall and its arguments);
+/// `monitor help` lists the other monitor commands.
 /// A successful exit is "exited with code N". Packets follow "Remote Protocol" of the gdb manual.
 module Thru.Cli.Debug.GdbStub
 
@@ -116,6 +119,17 @@ let signalOf (e: Ending) =
     | ComputeExhausted
     | StepLimit -> Signal.xcpu
     | StateExhausted -> Signal.xfsz
+
+/// A number in decimal or 0x-hex.
+let private tryNumber (s: string) : uint64 option =
+    if s.StartsWith "0x" then
+        match UInt64.TryParse(s.Substring 2, Globalization.NumberStyles.AllowHexSpecifier, null) with
+        | true, v -> Some v
+        | _ -> None
+    else
+        match UInt64.TryParse s with
+        | true, v -> Some v
+        | _ -> None
 
 let private hexBytes (b: byte[]) = Convert.ToHexString(b).ToLowerInvariant()
 let private le64 (v: uint64) = hexBytes (BitConverter.GetBytes v)
@@ -257,8 +271,9 @@ let stopReply (t: IDebugTarget) (stop: Stop) : string * string option =
     match stop with
     | Stepped -> sprintf "T%02x%s" Signal.trap regs, None
     | AtBreakpoint -> sprintf "T%02x%sswbreak:;" Signal.trap regs, None
-    | SyscallEntry n -> sprintf "T%02xsyscall_entry:%x;%s" Signal.trap n regs, None
-    | SyscallReturn n -> sprintf "T%02xsyscall_return:%x;%s" Signal.trap n regs, None
+    | SyscallEntry n ->
+        let a i = t.Registers()[10 + i]
+        sprintf "T%02x%s" Signal.trap regs, Some(sprintf "thrumodel: syscall 0x%02x %s (a0=0x%x a1=0x%x a2=0x%x a3=0x%x)\n" n (Profile.syscallName n) (a 0) (a 1) (a 2) (a 3))
     | Interrupted -> sprintf "T%02x%s" Signal.int regs, None
     | Ending e -> sprintf "T%02x%s" (signalOf e) regs, Some(sprintf "thrumodel: %s at pc 0x%x; continuing ends the run\n" (Ending.describe e) t.Pc)
     | Over(Exit code) -> sprintf "W%02x" (int (code &&& 0xFFUL)), Some(sprintf "thrumodel: the run ended: %s\n" (Ending.describe (Exit code)))
@@ -360,25 +375,52 @@ let private serveClient (opts: Options) (client: TcpClient) (s: Session) (observ
         | Some _ -> ""
         | None -> malformed ("vCont;" + args)
 
-    let catchSyscalls (args: string) =
-        match args.Split ';' with
-        | [| "0" |] ->
-            s.CatchSyscalls <- None
-            "OK"
-        | parts when parts.Length >= 1 && parts[0] = "1" ->
-            let numbers = parts[1..] |> Array.map tryHex
+    let consoleLines (lines: string list) =
+        for l in lines do
+            c.Send("O" + hexBytes (Encoding.UTF8.GetBytes(l + "\n")))
 
-            if numbers |> Array.forall Option.isSome then
-                s.CatchSyscalls <- Some(numbers |> Array.choose id |> Set.ofArray)
-                "OK"
-            else
-                malformed ("QCatchSyscalls:" + args)
-        | _ -> malformed ("QCatchSyscalls:" + args)
+        "OK"
+
+    // `monitor …` (qRcmd): what gdb has no command for.
+    let monitor (hexCommand: string) =
+        let command =
+            try
+                Encoding.UTF8.GetString(Convert.FromHexString hexCommand).Trim()
+            with :? FormatException ->
+                null
+
+        match command with
+        | null -> malformed ("qRcmd," + hexCommand)
+        | _ ->
+            match command.Split(' ', StringSplitOptions.RemoveEmptyEntries) |> List.ofArray with
+            | [ "syscalls"; "on" ] ->
+                s.CatchSyscalls <- Some Set.empty
+                consoleLines [ "continue and step stop before every syscall (monitor syscalls off to stop)" ]
+            | [ "syscalls"; "off" ] ->
+                s.CatchSyscalls <- None
+                consoleLines [ "syscalls are not stopped at" ]
+            | "syscalls" :: numbers when not numbers.IsEmpty && numbers |> List.forall (fun n -> (tryNumber n).IsSome) ->
+                s.CatchSyscalls <- Some(numbers |> List.choose tryNumber |> Set.ofList)
+                consoleLines [ "stopping before syscalls " + (numbers |> String.concat " ") ]
+            | [ "units" ] ->
+                let u = t.Consumed
+                consoleLines [ sprintf "compute units %d, state units %d, memory units %d, instructions %d" u.ComputeUnits u.StateUnits u.MemoryUnits u.Instructions ]
+            | [ "frames" ] ->
+                consoleLines [ for f in t.Frames() -> sprintf "depth %d: program account %d, pc 0x%x" f.Depth f.ProgramIdx f.Pc ]
+            | [ "help" ]
+            | [] ->
+                consoleLines
+                    [ "monitor syscalls on|off     stop before every syscall (ecall), or not"
+                      "monitor syscalls N…         stop before these syscall numbers only (0x0c or 12)"
+                      "monitor units               compute, state and memory units and instructions so far"
+                      "monitor frames              the Thru shadow stack: program and pc per call depth"
+                      "ending stops: SIGSEGV/SIGBUS fault, SIGILL illegal, SIGABRT revert, SIGXCPU out of compute units, SIGXFSZ out of state units, SIGSYS unknown syscall" ]
+            | _ -> consoleLines [ sprintf "unknown monitor command '%s' (monitor help)" command ]
 
     let answer (p: string) : string =
         match p with
         | "?" -> lastStop
-        | _ when p.StartsWith "qSupported" -> sprintf "PacketSize=%x;qXfer:features:read+;swbreak+;vContSupported+;QStartNoAckMode+;QCatchSyscalls+" packetSize
+        | _ when p.StartsWith "qSupported" -> sprintf "PacketSize=%x;qXfer:features:read+;swbreak+;vContSupported+;QStartNoAckMode+" packetSize
         | "QStartNoAckMode" -> "OK"
         | "vMustReplyEmpty" -> ""
         | _ when p.StartsWith "H" -> "OK"
@@ -420,7 +462,7 @@ let private serveClient (opts: Options) (client: TcpClient) (s: Session) (observ
         | _ when p.StartsWith "vCont;" -> vCont (p.Substring 6)
         | _ when p = "c" || p.StartsWith "c" || p.StartsWith "C" -> resume Continue
         | _ when p = "s" || p.StartsWith "s" || p.StartsWith "S" -> resume SingleStep
-        | _ when p.StartsWith "QCatchSyscalls:" -> catchSyscalls (p.Substring 15)
+        | _ when p.StartsWith "qRcmd," -> monitor (p.Substring 6)
         | _ -> ""
 
     while outcome.IsNone do

@@ -178,6 +178,9 @@ type Profiler(programs: Programs.Resolver, target: IDebugTarget) =
         | Continues e
         | Ends(e, _) -> this.Add e
 
+    /// The stack of the last step, frames outermost first, separated by ';' (the syscall excluded).
+    member _.CurrentStack = cachedKey
+
     /// The sums over every step.
     member _.Total = total
 

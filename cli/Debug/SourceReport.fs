@@ -123,6 +123,18 @@ let engineLines (programs: Programs.Resolver) (programSegment: byte[] option) (o
 /// The report `thrumodel run` adds to a result (text lines, and the "source" member of --json):
 /// nothing when the run succeeded or no ELF is known.
 let forRun (args: ParseResults<RunArgs>) (env: Execution.Environment) (wire: byte[]) (programSegment: byte[] option) (o: TxnObservation.TxnObservation) : string list * JsonObject option =
+    // An ELF named with --elf is read (and checked against the program) even when nothing fails.
+    if args.Contains RunArgs.Elf then
+        let programs = resolver args
+
+        match programSegment with
+        | Some seg when not (programs.Candidates |> List.exists (fun c -> SourceMap.matches c seg = Ok())) ->
+            for c in programs.Candidates do
+                match SourceMap.matches c seg with
+                | Error e -> eprintfn "thrumodel: note: %s" e
+                | Ok() -> ()
+        | _ -> ()
+
     if not (reportable o) then
         [], None
     else

@@ -144,8 +144,6 @@ type Stop =
     | AtBreakpoint
     /// About to execute an ecall (syscall catching): the number in a7.
     | SyscallEntry of number: uint64
-    /// An ecall and its syscall just completed.
-    | SyscallReturn of number: uint64
     /// The debugger asked to stop.
     | Interrupted
     /// Execution is ending at this instruction (fault, revert, exhaustion): it can still be
@@ -178,8 +176,8 @@ module Session =
         | Some set -> set.IsEmpty || set.Contains n
         | None -> false
 
-    /// Resume until a stop: one instruction (SingleStep), or until a breakpoint, a caught syscall,
-    /// an ending or an interruption (Continue). `interrupted` is polled every 4096 instructions;
+    /// Resume until a stop: one instruction (SingleStep), or until a breakpoint, the entry of a
+    /// caught syscall, an ending or an interruption (Continue). `interrupted` is polled every 4096 instructions;
     /// `observe` sees every step. The breakpoint at the pc resumed from is not hit again (gdb steps
     /// over its own breakpoints; a plain continue from one must go on).
     let resume (s: Session) (mode: Mode) (interrupted: unit -> bool) (observe: StepOutcome -> unit) : Stop =
@@ -213,7 +211,6 @@ module Session =
 
                     match outcome with
                     | Ends _ -> loop false (count + 1)
-                    | Continues e when e.Syscall.IsSome && catches s e.Syscall.Value -> SyscallReturn e.Syscall.Value
                     | Continues _ when mode = SingleStep -> Stepped
                     | Continues _ -> loop false (count + 1)
 
