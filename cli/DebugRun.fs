@@ -108,6 +108,12 @@ let runTxn (args: ParseResults<RunArgs>) : int =
     if args.Contains RunArgs.Repeat then fail "--repeat: not with %s" option
     if args.Contains RunArgs.Gdb_Timeout && gdb.IsNone then fail "--gdb-timeout: only with --gdb"
     let opts = gdb |> Option.map (fun a -> gdbOptions a (args.TryGetResult RunArgs.Gdb_Timeout))
+
+    match args.TryGetResult RunArgs.Profile_Out with
+    | Some path when not (IO.Directory.Exists(IO.Path.GetDirectoryName(IO.Path.GetFullPath path))) ->
+        fail "--profile-out: cannot write %s: no such directory" path
+    | _ -> ()
+
     let p = RunCommand.prepare args
     let programs = SourceReport.resolver args
     let last = SourceReport.lastCount args
