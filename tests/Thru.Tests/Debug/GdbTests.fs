@@ -267,6 +267,30 @@ let tests =
             Expect.equal outcome GdbStub.Finished "finished"
             Expect.equal t.Ended (Some(Revert(8UL, 1))) "reverted with code 8"
 
+        testCase "the stub on a raw run: step, read a register, continue to the ecall (exited with a0)" <| fun () ->
+            // addi a0, zero, 5; ecall
+            let image = Array.concat [ BitConverter.GetBytes 0x00500513u; BitConverter.GetBytes 0x00000073u ]
+
+            let memory =
+                match Thru.Model.Raw.load image 0x8000_0000UL with
+                | Ok m -> m
+                | Error e -> failtestf "%A" e
+
+            let m = ModelTarget.RawTarget(Thru.Model.Decisions.Profile.defaults, memory, 100L)
+            let t = m :> IDebugTarget
+
+            let outcome =
+                withStub t (fun c ->
+                    Expect.equal (c.Ask "p20") (le64 0x8000_0000UL) "pc at the base"
+                    Expect.stringStarts (c.Ask "vCont;s:1") "T05" "one step"
+                    Expect.equal (c.Ask "pa") (le64 5UL) "a0 = 5"
+                    Expect.equal (c.Ask "m80000000,4") "13055000" "the image through the raw region"
+                    Expect.equal (c.Ask "m7ffffffe,4") "E14" "outside the region: an error"
+                    Expect.equal (c.Ask "vCont;c") "W05" "exited with a0")
+
+            Expect.equal outcome GdbStub.Finished "finished"
+            Expect.equal m.Result.Value.Stop Thru.Model.Raw.StoppedAtEcall "the raw run stopped at the ecall"
+
         testCase "--gdb: bad addresses, a port in use, the engine and a silent gdb are one-line errors (exit 2)" <| fun () ->
             let run (args: string list) = Thru.Cli.Program.main (Array.ofList ("run" :: Path.Combine(ExampleRun.examplesDir, "build", "hello.bin") :: args))
             Expect.equal (run [ "--gdb"; "host:1" ]) 2 "not an IP address"

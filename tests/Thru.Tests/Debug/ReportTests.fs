@@ -85,6 +85,43 @@ let tests =
                 Expect.stringContains m.Lines.Head "?? (pc 0x3000094" "no function without a matching ELF"
                 Expect.exists programs.Notes (fun n -> n.Contains "counter.elf does not match the program") "the mismatch is named"
 
+        testCase "a stripped ELF: the report goes on, and the missing symbols and lines are named" <| fun () ->
+            let stripped = Path.Combine(Path.GetTempPath(), sprintf "thru-stripped-%d.elf" (System.Environment.ProcessId))
+            let psi = System.Diagnostics.ProcessStartInfo("riscv64-unknown-elf-strip", RedirectStandardError = true)
+            [ "-o"; stripped; elf "fault_readonly" ] |> List.iter psi.ArgumentList.Add
+            use strip = System.Diagnostics.Process.Start psi
+            strip.WaitForExit()
+            Expect.equal strip.ExitCode 0 "riscv64-unknown-elf-strip"
+
+            match Programs.create [ stripped ] with
+            | Error e -> failtest e
+            | Ok programs ->
+                File.Delete stripped
+                Expect.exists programs.Notes (fun n -> n.Contains "no symbol table (stripped?)") "no symbols: named"
+                Expect.exists programs.Notes (fun n -> n.Contains "no line table") "no lines: named"
+                let p = ExampleRun.prepare "fault_readonly" None [||] None
+
+                match SourceReport.make p.Env p.Wire programs 2 with
+                | Some m -> Expect.stringContains m.Lines.Head "?? (pc 0x3000094" "the pc, without names"
+                | None -> failtest "no report"
+
+        testCase "run --json: the report is the \"source\" member" <| fun () ->
+            let parser = Argu.ArgumentParser.Create<Thru.Cli.Args.RunArgs>()
+            let args = parser.Parse [| ExampleRun.binary "fault_misaligned" |]
+            let p = Thru.Cli.RunCommand.prepare args
+            let _, json = SourceReport.forRun args p.Env p.Wire (Thru.Cli.RunCommand.programSegment p) (ExampleRun.runModel p)
+
+            match json with
+            | None -> failtest "no source member"
+            | Some j ->
+                let top = j["stack"].[0]
+                Expect.equal (top["function"].GetValue<string>()) "start" "function"
+                Expect.equal (top["file"].GetValue<string>()) "fault_misaligned/fault_misaligned.c" "file"
+                let source = File.ReadAllLines(Path.Combine(ExampleRun.examplesDir, "fault_misaligned", "fault_misaligned.c"))
+                let faulting = (source |> Array.findIndex (fun l -> l.Contains "ld %0")) + 1
+                Expect.equal (top["line"].GetValue<int64>()) (int64 faulting) "the line of the faulting ld"
+                Expect.equal (j["last_instructions"].AsArray().Count) 16 "16 instructions by default"
+
         testCase "a file that is not an ELF is a one-line error" <| fun () ->
             match Programs.create [ Path.Combine(ExampleRun.examplesDir, "README.md") ] with
             | Error e -> Expect.stringContains e "is not an ELF file" "named"
