@@ -18,7 +18,9 @@ type SourceFrame =
       /// Function name and pc's offset in it.
       Function: (string * uint64) option
       /// Source file and line (of the call, for a return address).
-      Line: (string * int) option }
+      Line: (string * int) option
+      /// A function inlined into the next frame's (same pc; DW_TAG_inlined_subroutine).
+      Inlined: bool }
 
 /// The most frames shown.
 let maxFrames = 64
@@ -40,21 +42,31 @@ let callStack (programs: Programs.Resolver) (t: IDebugTarget) : SourceFrame list
     let programFrames (f: ProgramFrame) : SourceFrame list =
         let info = Programs.infoFor programs t f.ProgramIdx
 
-        let frame pc lookup =
+        // One frame per function at pc: the functions inlined there (innermost first, each at
+        // the line where the next one is called), then the real function, at the call of the
+        // outermost inlined one.
+        let frames pc lookup =
             let fn, line = describeAt info pc lookup
+            let chain = info |> Option.map (fun i -> SourceMap.inlinesAt i lookup) |> Option.defaultValue [] |> List.rev
 
-            { ProgramIdx = f.ProgramIdx
-              Depth = f.Depth
-              Pc = pc
-              Function = fn
-              Line = line }
+            let make fn line inlined =
+                { ProgramIdx = f.ProgramIdx
+                  Depth = f.Depth
+                  Pc = pc
+                  Function = fn
+                  Line = line
+                  Inlined = inlined }
+
+            let lines = line :: (chain |> List.map (fun i -> Some(i.CallFile, i.CallLine)))
+            let names = (chain |> List.map (fun i -> Some(i.Name, 0UL), true)) @ [ fn, false ]
+            List.map2 (fun (n, inlined) l -> make n l inlined) names lines
 
         let cfi = info |> Option.bind (fun i -> i.Frames)
 
         // Unwind: the innermost frame is looked up at its pc, a return address at ra - 1 (the call
         // may be the last instruction of a function that does not return).
         let rec walk (pc: uint64) (lookup: uint64) (regs: uint64 option[]) (n: int) acc =
-            let acc = frame pc lookup :: acc
+            let acc = List.rev (frames pc lookup) @ acc
 
             if n >= maxFrames then
                 List.rev acc
@@ -78,6 +90,7 @@ let callStack (programs: Programs.Resolver) (t: IDebugTarget) : SourceFrame list
 let describeFrame (programs: Programs.Resolver) (t: IDebugTarget) (showProgram: bool) (i: int) (f: SourceFrame) =
     let where =
         match f.Function with
+        | Some(name, _) when f.Inlined -> name + " (inlined)"
         | Some(name, 0UL) -> name
         | Some(name, off) -> sprintf "%s+0x%x" name off
         | None -> "??"
@@ -140,8 +153,10 @@ let lines (programs: Programs.Resolver) (t: IDebugTarget) (ending: Ending) (rece
     let showProgram = stack |> List.exists (fun f -> f.Depth > 1)
     let pad (label: string) = (label + ":").PadRight 18
 
+    // Where: the innermost function that is not inlined, at its line (for code inlined from the
+    // SDK's headers, the line of the call in the program's own function).
     let whereText =
-        match stack with
+        match stack |> List.skipWhile (fun f -> f.Inlined) with
         | f :: _ ->
             let fn = f.Function |> Option.map fst |> Option.defaultValue "??"
             let line = f.Line |> Option.map (fun (file, l) -> sprintf " at %s:%d" file l) |> Option.defaultValue ""

@@ -24,6 +24,17 @@ type LineRow =
       File: string
       Line: int }
 
+/// A function inlined into another (DW_TAG_inlined_subroutine): where its code is, and the call
+/// it replaces.
+type Inline =
+    { Name: string
+      /// Address ranges [start, end) of its code.
+      Ranges: (uint64 * uint64) list
+      CallFile: string
+      CallLine: int
+      /// Nesting: 1 for a function inlined into a real one, 2 for one inlined into that, …
+      Depth: int }
+
 /// The debug information of one program's ELF.
 type DebugInfo =
     {
@@ -35,6 +46,8 @@ type DebugInfo =
         Lines: LineRow[]
         /// The call-frame table, when the ELF has `.debug_frame`.
         Frames: Cfi.Table option
+        /// Inlined functions (from `.debug_info`), for the inline frames of a call stack.
+        Inlines: Inline[]
         /// The bytes the ELF places in the program segment (from offset 0, gaps zero-filled).
         Segment: byte[]
         /// What is missing, in words (no symbols, no line table, no .debug_frame).
@@ -74,6 +87,11 @@ let private lineTableVersion (section: byte[]) =
     elif System.BitConverter.ToUInt32(section, 0) = 0xFFFFFFFFu then (if section.Length >= 14 then int (System.BitConverter.ToUInt16(section, 12)) else 0)
     else int (System.BitConverter.ToUInt16(section, 4))
 
+let private lineTableVersionOf (s: ElfSection option) =
+    match s |> Option.bind sectionBytes with
+    | Some b -> lineTableVersion b
+    | None -> 0
+
 let private readLines (section: byte[]) : Result<LineRow[], string> =
     let version = lineTableVersion section
 
@@ -105,6 +123,88 @@ let private readLines (section: byte[]) : Result<LineRow[], string> =
             Ok(rows |> List.ofArray |> List.sortBy (fun r -> r.Address, (if r.File = "" then 0 else 1)) |> Array.ofList)
         with e ->
             Error(sprintf "its line table cannot be read (%s)" e.Message)
+
+/// `.debug_ranges` (DWARF 4 §2.17.3): from `offset`, pairs of addresses (relative to `cuBase`)
+/// up to a (0, 0) pair; a pair starting with all ones selects a new base.
+let private rangesAt (section: byte[]) (offset: int) (cuBase: uint64) : (uint64 * uint64) list =
+    let rec go (o: int) (b: uint64) acc =
+        if o + 16 > section.Length then List.rev acc
+        else
+            let lo = System.BitConverter.ToUInt64(section, o)
+            let hi = System.BitConverter.ToUInt64(section, o + 8)
+
+            if lo = 0UL && hi = 0UL then List.rev acc
+            elif lo = System.UInt64.MaxValue then go (o + 16) hi acc
+            else go (o + 16) b ((b + lo, b + hi) :: acc)
+
+    go offset cuBase []
+
+/// The inlined functions of `.debug_info` (read with LibObjectFile; its location lists are left
+/// out, which LibObjectFile 2.3.1 cannot read for GCC's output and which are not needed here).
+let private readInlines (elf: ElfFile) (ranges: byte[] option) : Result<Inline[], string> =
+    try
+        // The sections' streams were read already (sectionBytes): rewind them for LibObjectFile.
+        for section in elf.Sections do
+            match section with
+            | :? ElfStreamSection as ss when not (isNull ss.Stream) -> ss.Stream.Position <- 0L
+            | _ -> ()
+
+        let ctx = DwarfElfContext(elf)
+        ctx.RemoveLocationSection()
+        let dwarf = DwarfFile.ReadFromElf ctx
+        let attr (d: DwarfDIE) (name: string) = d.Attributes |> Seq.tryFind (fun a -> string a.Kind = name)
+
+        let found = ResizeArray<Inline>()
+
+        for unit in dwarf.InfoSection.Units do
+            match unit.Root with
+            | :? DwarfDIECompileUnit as cu ->
+                let files = if isNull cu.StmtList then [||] else Array.ofSeq cu.StmtList.FileNames
+                let cuBase = attr cu "DW_AT_low_pc" |> Option.map (fun a -> a.ValueAsU64) |> Option.defaultValue 0UL
+
+                let rec walk (d: DwarfDIE) (depth: int) =
+                    let depth =
+                        match d with
+                        | :? DwarfDIEInlinedSubroutine ->
+                            let low = attr d "DW_AT_low_pc" |> Option.map (fun a -> a.ValueAsU64)
+
+                            let high =
+                                attr d "DW_AT_high_pc"
+                                |> Option.map (fun a -> if string a.Form = "DW_FORM_addr" then a.ValueAsU64 else defaultArg low 0UL + a.ValueAsU64)
+
+                            let spans =
+                                match low, high, attr d "DW_AT_ranges", ranges with
+                                | Some l, Some h, _, _ -> [ l, h ]
+                                | _, _, Some r, Some section -> rangesAt section (int r.ValueAsU64) cuBase
+                                | _ -> []
+
+                            let name =
+                                match attr d "DW_AT_abstract_origin" |> Option.map (fun a -> a.ValueAsObject) with
+                                | Some(:? DwarfDIESubprogram as sp) when not (isNull sp.Name) -> sp.Name
+                                | _ -> "??"
+
+                            let file =
+                                match attr d "DW_AT_call_file" with
+                                | Some a when a.ValueAsU64 >= 1UL && int a.ValueAsU64 <= files.Length -> displayName files[int a.ValueAsU64 - 1]
+                                | _ -> "?"
+
+                            let line = attr d "DW_AT_call_line" |> Option.map (fun a -> int a.ValueAsU64) |> Option.defaultValue 0
+
+                            if not spans.IsEmpty then
+                                found.Add { Name = name; Ranges = spans; CallFile = file; CallLine = line; Depth = depth + 1 }
+
+                            depth + 1
+                        | _ -> depth
+
+                    for c in d.Children do
+                        walk c depth
+
+                walk cu 0
+            | _ -> ()
+
+        Ok(found.ToArray())
+    with e ->
+        Error(sprintf "its .debug_info cannot be read (%s): no inline frames" e.Message)
 
 /// Read an ELF's symbols, line table and call-frame table. Error (one line) when the file cannot
 /// be read or is not a 64-bit little-endian RISC-V ELF; a missing symbol table, line table or
@@ -166,6 +266,12 @@ let load (path: string) : Result<DebugInfo, string> =
                     | None -> Error "it has no .debug_frame: build with -g (call stacks show the faulting function only)"
                     | Some section -> Cfi.parse section |> Result.mapError (sprintf "its .debug_frame cannot be read (%s)")
 
+                let inlines =
+                    match named ".debug_info" with
+                    | None -> Ok [||]
+                    | Some _ when lineTableVersionOf (named ".debug_line") >= 5 -> Ok [||]
+                    | Some _ -> readInlines elf (named ".debug_ranges" |> Option.bind sectionBytes)
+
                 let segment =
                     let placed =
                         [ for s in sections do
@@ -190,6 +296,9 @@ let load (path: string) : Result<DebugInfo, string> =
                       | Ok _ -> ()
                       match frames with
                       | Error e -> yield e
+                      | Ok _ -> ()
+                      match inlines with
+                      | Error e -> yield e
                       | Ok _ -> () ]
 
                 Ok
@@ -197,6 +306,7 @@ let load (path: string) : Result<DebugInfo, string> =
                       Functions = defaultArg functions [||]
                       Lines = (match lines with Ok l -> l | Error _ -> [||])
                       Frames = (match frames with Ok f -> Some f | Error _ -> None)
+                      Inlines = (match inlines with Ok i -> i | Error _ -> [||])
                       Segment = segment
                       Warnings = warnings }
 
@@ -254,3 +364,10 @@ let lineAt (info: DebugInfo) (pc: uint64) : (string * int) option =
             hi <- mid - 1
 
     if found < 0 || rows[found].File = "" then None else Some(rows[found].File, rows[found].Line)
+
+/// The functions inlined at `pc`, outermost first (empty when pc is in no inlined code).
+let inlinesAt (info: DebugInfo) (pc: uint64) : Inline list =
+    info.Inlines
+    |> Array.filter (fun i -> i.Ranges |> List.exists (fun (lo, hi) -> lo <= pc && pc < hi))
+    |> Array.sortBy (fun i -> i.Depth)
+    |> List.ofArray

@@ -49,6 +49,7 @@ let json (programs: Programs.Resolver) (t: IDebugTarget) (ending: Ending) (recen
               "offset", Json.opt (fun (o: uint64) -> Json.num (int64 o)) (f.Function |> Option.map snd)
               "file", Json.opt Json.str (f.Line |> Option.map fst)
               "line", Json.opt (fun (l: int) -> Json.num (int64 l)) (f.Line |> Option.map snd)
+              "inlined", Json.bool f.Inlined
               "program_idx", Json.num (int64 f.ProgramIdx)
               "depth", Json.num (int64 f.Depth) ]
 

@@ -27,7 +27,8 @@ let private target (p: Thru.Cli.RunCommand.Prepared) =
 
 /// The text of line `line` of a source file named as the line table names it (relative to examples/).
 let private sourceLine (file: string) (line: int) =
-    let path = if Path.IsPathRooted file then file else Path.Combine(ExampleRun.examplesDir, file)
+    // Names are relative to the compilation directory (examples/) or to the working directory.
+    let path = if File.Exists file then file else Path.Combine(ExampleRun.examplesDir, file)
     (File.ReadAllLines path)[line - 1]
 
 /// The examples of the profile checks: (program, world, instruction data, CU budget).
@@ -72,8 +73,16 @@ let tests =
             match SourceReport.make p.Env p.Wire (resolver [ "token" ]) 4 with
             | None -> failtest "no report"
             | Some m ->
-                Expect.stringStarts m.Lines.Head "reverted at:" "a revert"
-                Expect.stringContains (String.concat "\n" m.Lines) "_start+0x58" "unwound to _start"
+                Expect.stringStarts m.Lines.Head "reverted at:      ex_fail at " "a revert, in the program's function that reverts"
+                let text = String.concat "\n" m.Lines
+                Expect.stringContains text "#0  0x3000392 thru_sys_exit (inlined) at " "the SDK's inlined functions are frames"
+                Expect.stringContains text "thru_revert (inlined) at " "the SDK's inlined functions are frames"
+                Expect.stringContains text "op_transfer (inlined) at token/token.c:" "the program's inlined function"
+                Expect.stringContains text "_start+0x58" "unwound to _start"
+                // The where line names the line of the thru_revert call.
+                let loc = m.Lines.Head.Substring(m.Lines.Head.IndexOf(" at ") + 4)
+                let file, line = loc.Substring(0, loc.IndexOf ':'), int (loc.Substring(loc.IndexOf ':' + 1).Split(' ').[0])
+                Expect.stringContains (sourceLine file line) "thru_revert" (sprintf "%s:%d calls thru_revert" file line)
 
         testCase "a mismatched ELF is named, and the report goes on without lines" <| fun () ->
             let p = ExampleRun.prepare "fault_readonly" None [||] None
@@ -174,7 +183,7 @@ let tests =
                     | Some _ -> ()
                     | None ->
                         let before = t.Pc
-                        let unwound = Report.callStack programs t |> List.filter (fun f -> f.Depth = 1) |> List.map (fun f -> f.Function |> Option.map fst |> Option.defaultValue "??") |> List.rev
+                        let unwound = Report.callStack programs t |> List.filter (fun f -> f.Depth = 1 && not f.Inlined) |> List.map (fun f -> f.Function |> Option.map fst |> Option.defaultValue "??") |> List.rev
                         let o = t.Step()
                         profiler.Observe o
 
