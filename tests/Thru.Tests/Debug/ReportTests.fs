@@ -84,6 +84,20 @@ let tests =
                 let file, line = loc.Substring(0, loc.IndexOf ':'), int (loc.Substring(loc.IndexOf ':' + 1).Split(' ').[0])
                 Expect.stringContains (sourceLine file line) "thru_revert" (sprintf "%s:%d calls thru_revert" file line)
 
+        testCase "a revert in an invoked program: its frames, then the caller's from its invoke (shadow stack)" <| fun () ->
+            // examples/SCENARIOS.md #36: chain_b (account 4) reverts with 1234 under chain_a.
+            let p = ExampleRun.prepare "chain_a" (Some "chain-ab") (System.Convert.FromHexString "0400ffffffff010000d204000000000000") None
+
+            match SourceReport.make p.Env p.Wire (resolver [ "chain_a"; "chain_b" ]) 2 with
+            | None -> failtest "no report"
+            | Some m ->
+                let text = String.concat "\n" m.Lines
+                Expect.stringContains m.Lines.Head "start at chain/chain_b.c:" "where: chain_b's start"
+                Expect.stringContains text "[chain_b, depth 2]" "the callee's frames"
+                Expect.stringContains text "thru_invoke+0x30 at sdk/src/auth.c:" "the caller's invoke"
+                Expect.stringContains text "at chain/chain_a.c:" "the caller's line"
+                Expect.stringContains text "[chain_a, depth 1]" "the caller's frames"
+
         testCase "a mismatched ELF is named, and the report goes on without lines" <| fun () ->
             let p = ExampleRun.prepare "fault_readonly" None [||] None
             let programs = resolver [ "counter" ]
