@@ -203,49 +203,49 @@ type private Connection(stream: NetworkStream, client: TcpClient) =
         | :? ObjectDisposedException -> false
 
     member this.Next() : Incoming =
-        let rec skip () =
-            match this.ReadByte() with
-            | None -> Closed
-            | Some 0x24 -> body (StringBuilder())
-            | Some 0x03 -> Interrupt
-            | Some 0x2D -> // '-': gdb asks for the last packet again
-                this.SendRaw last
-                skip ()
-            | Some _ -> skip () // '+' acks and noise between packets
+        // Skip acks ('+') and noise up to '$' (or the interrupt byte); '-' asks for the last packet.
+        let mutable start = None
 
-        and body (sb: StringBuilder) =
+        while start.IsNone do
             match this.ReadByte() with
-            | None -> Closed
-            | Some 0x23 ->
-                match this.ReadByte(), this.ReadByte() with
-                | Some a, Some b ->
-                    let data = sb.ToString()
-                    let sum = data |> Seq.sumBy (fun c -> int (byte c)) &&& 0xFF
+            | None -> start <- Some Closed
+            | Some 0x24 -> start <- Some(Packet "")
+            | Some 0x03 -> start <- Some Interrupt
+            | Some 0x2D -> this.SendRaw last
+            | Some _ -> ()
 
-                    match tryHex (string (char a) + string (char b)) with
-                    | Some s when int s = sum -> Packet data
-                    | _ -> BadChecksum data
-                | _ -> Closed
-            | Some 0x7D ->
+        match start with
+        | Some(Packet _) ->
+            // The data up to '#' ('}' escapes the next byte), then two checksum digits.
+            let sb = StringBuilder()
+            let mutable result = None
+
+            while result.IsNone do
                 match this.ReadByte() with
-                | Some b -> body (sb.Append(char (b ^^^ 0x20)))
-                | None -> Closed
-            | Some b when sb.Length >= packetSize * 2 ->
-                // Drain the rest of an over-long packet, then refuse it.
-                let rec drain (b: int) =
-                    if b = 0x23 then
-                        this.ReadByte() |> ignore
-                        this.ReadByte() |> ignore
-                        TooLong
-                    else
-                        match this.ReadByte() with
-                        | Some b -> drain b
-                        | None -> Closed
+                | None -> result <- Some Closed
+                | Some 0x23 ->
+                    match this.ReadByte(), this.ReadByte() with
+                    | Some a, Some b ->
+                        let data = sb.ToString()
+                        let sum = data |> Seq.sumBy (fun c -> int (byte c)) &&& 0xFF
 
-                drain b
-            | Some b -> body (sb.Append(char b))
+                        result <-
+                            if data.Length > packetSize * 2 then Some TooLong
+                            else
+                                match tryHex (string (char a) + string (char b)) with
+                                | Some s when int s = sum -> Some(Packet data)
+                                | _ -> Some(BadChecksum data)
+                    | _ -> result <- Some Closed
+                | Some 0x7D ->
+                    match this.ReadByte() with
+                    | Some b -> if sb.Length <= packetSize * 2 then sb.Append(char (b ^^^ 0x20)) |> ignore
+                    | None -> result <- Some Closed
+                // Past the limit the bytes are read but not kept: the packet is refused at its end.
+                | Some b -> if sb.Length <= packetSize * 2 then sb.Append(char b) |> ignore
 
-        skip ()
+            result.Value
+        | Some other -> other
+        | None -> Closed
 
     member _.SendRaw(text: string) =
         let bytes = Encoding.Latin1.GetBytes text

@@ -230,6 +230,7 @@ let tests =
                     let rec nack () = match c.Byte() with | '-' -> () | '+' -> nack () | other -> failtestf "expected '-', got '%c'" other
                     nack ()
                     Expect.equal (c.Ask "M3000000,1:00") "E01" "memory writes are refused"
+                    Expect.equal (c.Ask(String('m', 40_000))) "E01" "an over-long packet is refused"
                     Expect.equal (c.Ask "Z0,3000078,2") "OK" "a breakpoint"
                     Expect.stringContains (c.Ask "c") "swbreak" "continue stops at it")
             // gdb went away without detaching: the run goes on to its end, as without the debugger.
