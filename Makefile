@@ -6,9 +6,10 @@ CONFIG     ?= Release
 DOTNET     ?= dotnet
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the Unicorn and qemu-user ISA oracles, z3 for the proofs, the RISC-V
-# cross compiler and picolibc for the SDK examples, libsodium for Ed25519, and Unicorn's Python
-# binding for the conformance kit's second adapter (conformance/adapters/unicorn_adapter.py).
-DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23 python3-unicorn
+# cross compiler and picolibc for the SDK examples, libsodium for Ed25519, Unicorn's Python
+# binding for the conformance kit's second adapter (conformance/adapters/unicorn_adapter.py), and
+# gdb-multiarch for the debugger's test (thrumodel run --gdb).
+DEBS       := libunicorn2 qemu-user z3 gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf libsodium23 python3-unicorn gdb-multiarch
 STAMP      := artifacts/.deps-$(CONFIG)
 CLI        := $(DOTNET) run -c $(CONFIG) --no-build --project cli --
 TESTS      := $(DOTNET) run -c $(CONFIG) --no-build --project tests/Thru.Tests --

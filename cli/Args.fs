@@ -20,10 +20,14 @@ type RawArgs =
     | Json
     | Repeat of count: int
     | [<Hidden>] Unhooked
+    | Gdb of address: string
+    | Gdb_Timeout of seconds: int
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Gdb _ -> "wait for gdb (gdb-multiarch: target remote ADDRESS) on PORT or HOST:PORT before running (a bare port listens on 127.0.0.1 only); see docs/debugging.md."
+            | Gdb_Timeout _ -> "with --gdb: seconds to wait for gdb to connect, and for each of its packets (default 600)."
             | File _ -> "flat binary to load at the base address, or an RV64 ELF executable (its loadable segments, its entry point as the pc)."
             | Base _ -> "load address in hex, a multiple of 0x1000 (default 0x80000000)."
             | Engine _ -> "implementation to run (default model)."
@@ -65,10 +69,24 @@ type RunArgs =
     | State_Out of path: string
     | Repeat of count: int
     | Instr_File of path: string
+    | Gdb of address: string
+    | Gdb_Timeout of seconds: int
+    | Elf of path: string
+    | No_Elf
+    | Last of count: int
+    | Profile
+    | Profile_Out of path: string
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Gdb _ -> "wait for gdb (gdb-multiarch: target remote ADDRESS) on PORT or HOST:PORT before running (a bare port listens on 127.0.0.1 only); see docs/debugging.md."
+            | Gdb_Timeout _ -> "with --gdb: seconds to wait for gdb to connect, and for each of its packets (default 600)."
+            | Elf _ -> "the ELF of the program (or of an invoked one; repeat for several): function, file:line and call stack in fault, revert and exhaustion reports and in profiles (default: PROGRAM.elf next to PROGRAM)."
+            | No_Elf -> "do not look for PROGRAM.elf next to PROGRAM."
+            | Last _ -> "instructions shown at the end of a fault, revert or exhaustion report (default 16; 0 for none)."
+            | Profile -> "print where the compute units, instructions and memory units went, per function and syscall, inclusive and exclusive (model)."
+            | Profile_Out _ -> "write the profile for a flame-graph viewer: speedscope JSON when FILE ends in .json, folded stacks otherwise (model)."
             | Program _ -> "the Thru executable run as the transaction's program (account 1), or the 64-hex-digit key of a program account of the accounts file."
             | Instr _ -> "instruction data in hex."
             | Instr_File _ -> "instruction data: the bytes of this file (at most 65535)."

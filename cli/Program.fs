@@ -18,8 +18,10 @@ let version () =
 
 let private dispatch (results: ParseResults<CliArgs>) =
     match results.TryGetSubCommand() with
+    | Some(Raw args) when DebugRun.wantsRaw args -> DebugRun.runRaw args
     | Some(Raw args) -> RawCommand.run args
     | Some(Disasm args) -> DisasmCommand.run args
+    | Some(Run args) when DebugRun.wantsRun args -> DebugRun.runTxn args
     | Some(Run args) -> RunCommand.run args
     | Some(Txn args) -> TxnCommand.run args
     | Some(Proof args) -> ProofCommand.run args

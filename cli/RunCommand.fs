@@ -185,7 +185,9 @@ type RunSettings =
       Json: bool
       StateOut: string option
       Repeat: int option
-      Engine: EngineChoice }
+      Engine: EngineChoice
+      /// The ELFs and length of the source-level report of a failure.
+      Source: Debug.SourceReport.SourceOptions }
 
 /// The settings of `run`'s parsed arguments.
 let runSettings (args: ParseResults<RunArgs>) : RunSettings =
@@ -194,7 +196,8 @@ let runSettings (args: ParseResults<RunArgs>) : RunSettings =
       Json = args.Contains RunArgs.Json
       StateOut = args.TryGetResult RunArgs.State_Out
       Repeat = args.TryGetResult RunArgs.Repeat
-      Engine = args.GetResult(RunArgs.Engine, defaultValue = Model) }
+      Engine = args.GetResult(RunArgs.Engine, defaultValue = Model)
+      Source = Debug.SourceReport.optionsOf args }
 
 /// The settings up to the execution: refuses options that contradict each other.
 let prepareSettings (s: RunSettings) : Prepared =
@@ -245,7 +248,7 @@ let removedAccounts (before: Map<Pubkey, Account>) (o: TxnObservation) : Account
 
 /// The text report of one observation. Plain string building, not printf: F#'s format strings are
 /// parsed and compiled at their first use, a cost paid at every start of the command.
-let private printResult (p: Prepared) (o: TxnObservation) =
+let printResult (p: Prepared) (o: TxnObservation) =
     let out = System.Console.Out
     let name (k: string) = p.Names |> Map.tryPick (fun key n -> if string key = k then Some n else None) |> Option.defaultValue "?"
 
@@ -365,6 +368,13 @@ let writeStateFile (path: string) (p: Prepared) (o: TxnObservation) =
     | :? System.UnauthorizedAccessException -> fail "--state-out: cannot write %s: permission denied (or it is a directory)" path
     | :? System.IO.IOException as e -> fail "--state-out: cannot write %s: %s" path e.Message
 
+/// The program segment (the executable after its 8-byte header) of the transaction's program.
+let programSegment (p: Prepared) : byte[] option =
+    p.World.ProgramKey
+    |> Option.bind p.Env.State.TryFind
+    |> Option.filter (fun a -> a.Data.Length > Executable.headerSize)
+    |> Option.map (fun a -> a.Data[Executable.headerSize ..])
+
 /// The engine's observation of the prepared transaction (Thru.Engine, the same inputs).
 let private runEngine (p: Prepared) =
     let env = TxnFixture.engineEnvironment p.Env
@@ -437,9 +447,12 @@ let runWith (s: RunSettings) : int =
         let result, seconds = timedRuns execute
         let observation = observe result
         stateOut |> Option.iter (fun path -> writeStateFile path p observation)
+        // A fault, revert or exhaustion with the program's ELF known: where, the call stack, the last instructions.
+        let sourceLines, sourceJson = Debug.SourceReport.forRun s.Source p.Env p.Wire (programSegment p) observation
 
         if json then
             let j = jsonOf p observation
+            sourceJson |> Option.iter (fun s -> j["source"] <- s)
 
             if s.Repeat.IsSome then
                 j["seconds"] <- RawCommand.secondsJson (List.last seconds)
@@ -449,6 +462,7 @@ let runWith (s: RunSettings) : int =
         else
             printAccounts p
             printResult p observation
+            sourceLines |> List.iter (printfn "%s")
 
             if s.Repeat.IsSome then
                 printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))
@@ -496,7 +510,8 @@ module FastRun =
               Json = false
               StateOut = None
               Repeat = None
-              Engine = Model }
+              Engine = Model
+              Source = { Program = ""; Elfs = []; NoElf = false; Last = None } }
 
         let rec go (i: int) =
             if i >= argv.Length then
@@ -551,6 +566,6 @@ module FastRun =
                     | _ -> false
 
         if go 0 then
-            program |> Option.map (fun p -> { settings with Options = { settings.Options with Program = p } })
+            program |> Option.map (fun p -> { settings with Options = { settings.Options with Program = p }; Source = { settings.Source with Program = p } })
         else
             None

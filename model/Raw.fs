@@ -104,6 +104,25 @@ let load (image: byte[]) (baseAddress: uint64) : Result<FlatMemory, LoadError> =
     elif uint64 image.Length > regionSize then Error(ImageTooLarge image.Length)
     else Ok { Base = baseAddress; Image = Array.copy image; Words = Map.empty }
 
+/// The outcome of one raw step.
+type RawStep =
+    /// The instruction retired: the fetched instruction, the new hart and memory.
+    | Continued of Fetched * Hart * FlatMemory
+    /// The instruction at pc stops the run (ecall, ebreak or a fault); hart and memory unchanged.
+    | Stopped of Stop
+
+/// One raw step: fetch and execute the instruction at the hart's pc. The unit a debugger
+/// single-steps; `runFold` repeats it.
+let step (profile: Decisions.Profile) (hart: Hart) (mem: FlatMemory) : RawStep =
+    match fetch FlatMemory.port mem hart.Pc with
+    | Error trap -> Stopped(StoppedByFault trap)
+    | Ok fetched ->
+        match run profile FlatMemory.port fetched hart mem with
+        | Retired(hart', mem') -> Continued(fetched, hart', mem')
+        | EnvironmentCall -> Stopped StoppedAtEcall
+        | Trapped Breakpoint -> Stopped StoppedAtEbreak
+        | Trapped trap -> Stopped(StoppedByFault trap)
+
 /// Run from `hart` for at most `maxSteps` instructions, folding `observe` over every fetched
 /// instruction that retires (tests use it to record which instructions were exercised).
 let runFold (observe: 'a -> Fetched -> 'a) (seed: 'a) (profile: Decisions.Profile) (maxSteps: int64) (hart: Hart) (mem: FlatMemory) =
@@ -113,14 +132,9 @@ let runFold (observe: 'a -> Fetched -> 'a) (seed: 'a) (profile: Decisions.Profil
         if n >= maxSteps then
             stop StoppedAtLimit hart mem n acc
         else
-            match fetch FlatMemory.port mem hart.Pc with
-            | Error trap -> stop (StoppedByFault trap) hart mem n acc
-            | Ok fetched ->
-                match run profile FlatMemory.port fetched hart mem with
-                | Retired(hart', mem') -> loop hart' mem' (n + 1L) (observe acc fetched)
-                | EnvironmentCall -> stop StoppedAtEcall hart mem n acc
-                | Trapped Breakpoint -> stop StoppedAtEbreak hart mem n acc
-                | Trapped trap -> stop (StoppedByFault trap) hart mem n acc
+            match step profile hart mem with
+            | Continued(fetched, hart', mem') -> loop hart' mem' (n + 1L) (observe acc fetched)
+            | Stopped reason -> stop reason hart mem n acc
 
     loop hart mem 0L seed
 

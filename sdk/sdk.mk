@@ -41,7 +41,10 @@ THRU_OBJDUMP := $(THRU_CROSS)objdump
 THRU_ARCH_FLAGS := -march=rv64imc_zba_zbb_zbc_zbs_zknh -mabi=lp64 -mcmodel=medany \
                    -mstrict-align
 
-THRU_CFLAGS := $(THRU_ARCH_FLAGS) -std=gnu11 -O2 -g \
+# -g -gdwarf-4: debug information for `thrumodel run` reports, profiles and gdb (docs/debugging.md);
+# DWARF 4 because the CLI's DWARF reader (LibObjectFile) reads line tables up to version 4. Debug
+# sections stay in NAME.elf: NAME.bin is byte for byte the same with or without them.
+THRU_CFLAGS := $(THRU_ARCH_FLAGS) -std=gnu11 -O2 -g -gdwarf-4 \
                -ffreestanding -fno-pic -fno-pie -fno-stack-protector -fno-common \
                -ffunction-sections -fdata-sections \
                -fno-asynchronous-unwind-tables -fno-unwind-tables \
@@ -50,7 +53,7 @@ THRU_CFLAGS := $(THRU_ARCH_FLAGS) -std=gnu11 -O2 -g \
                -I$(THRU_SDK_DIR)/include -MMD -MP
 THRU_CFLAGS += $(THRU_EXTRA_CFLAGS)
 
-THRU_ASFLAGS := $(THRU_ARCH_FLAGS) -g -I$(THRU_SDK_DIR)/include -MMD -MP
+THRU_ASFLAGS := $(THRU_ARCH_FLAGS) -g -gdwarf-4 -I$(THRU_SDK_DIR)/include -MMD -MP
 
 THRU_LDFLAGS := $(THRU_ARCH_FLAGS) -nostdlib -nostartfiles -static -no-pie \
                 -T $(THRU_SDK_DIR)/thru.ld \

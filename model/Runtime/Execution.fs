@@ -211,20 +211,34 @@ let private chainAfter (env: Environment) (vm: Vm) (state: Map<Pubkey, Account>)
         StateCounter = env.Chain.StateCounter + vm.Activated
         CompressedAt = compressedAt }
 
-/// Execute a transaction given as wire bytes, running the program with `runner` (Run.run, or a
-/// function over Run.step that also returns what it observed, such as a trace). The second result
-/// is what the runner returned, None when the program never ran (refused before execution).
-let executeWith (runner: Vm -> (Vm * Ending) * 'T) (env: Environment) (wire: byte[]) : TxnResult * 'T option =
+/// A transaction that passed validation and pre-execution, ready to run: the VM at its first
+/// instruction, and what `finish` needs to turn the VM's ending into a result.
+type Started =
+    { Transaction: Transaction.Transaction
+      /// The state after the fee and the nonce advance (what a failed execution keeps).
+      AfterFee: Map<Pubkey, Account>
+      /// The VM at the program's entry point.
+      Vm: Vm }
+
+/// How a transaction begins: refused before execution (the result is final), or started.
+type Start =
+    | Finished of TxnResult
+    | Running of Started
+
+/// Validate a transaction given as wire bytes and run pre-execution: either the final result of
+/// a refused transaction, or the VM ready at the program's entry point. `execute` is
+/// `start`, then `Run.run`, then `finish`; a debugger steps the VM in between (`Run.step`).
+let start (env: Environment) (wire: byte[]) : Start =
     match Transaction.parse env.Verify wire with
-    | Error r -> emptyResult env r.Code r.Reason, None
+    | Error r -> Finished(emptyResult env r.Code r.Reason)
     // Decision D-CHAIN-ID: a transaction for another chain is refused like a malformed one.
     | Ok t when t.Header.ChainId <> env.Chain.ChainId ->
-        emptyResult env Codes.Txn.invalidFormat (sprintf "chain_id %d is not this chain's (%d)" t.Header.ChainId env.Chain.ChainId), None
+        Finished(emptyResult env Codes.Txn.invalidFormat (sprintf "chain_id %d is not this chain's (%d)" t.Header.ChainId env.Chain.ChainId))
     | Ok t ->
         let accountLists r = { r with ReadWriteAccounts = t.ReadWrite; ReadOnlyAccounts = t.ReadOnly }
 
         match preExecute env t with
-        | Refused(code, reason, state) -> accountLists { emptyResult env code reason with State = state }, None
+        | Refused(code, reason, state) -> Finished(accountLists { emptyResult env code reason with State = state })
         | Proceed feePayer ->
             let afterFee = settle env.Profile env.State [ t.Header.FeePayer, Some feePayer ]
             let keys = t.Accounts
@@ -237,8 +251,7 @@ let executeWith (runner: Vm -> (Vm * Ending) * 'T) (env: Environment) (wire: byt
 
             match program with
             | None ->
-                accountLists { emptyResult env Codes.Txn.invalidProgramAccount "account 1 is not a valid program" with State = afterFee; Rejection = None; ExecutionCode = Codes.VmError.sigtext },
-                None
+                Finished(accountLists { emptyResult env Codes.Txn.invalidProgramAccount "account 1 is not a valid program" with State = afterFee; Rejection = None; ExecutionCode = Codes.VmError.sigtext })
             | Some exe ->
                 let space =
                     Space.initial env.Profile wire t.Header.ReadWriteCount committed exe env.Blocks (int t.Header.MemoryUnits)
@@ -272,60 +285,74 @@ let executeWith (runner: Vm -> (Vm * Ending) * 'T) (env: Environment) (wire: byt
                       EventBytes = 0L
                       Compressed = None }
 
-                let (vm, ending), observed = runner vm0
+                Running { Transaction = t; AfterFee = afterFee; Vm = vm0 }
 
-                let vmError, faultCode, userCode, errorProgram =
-                    match ending with
-                    | Exited code -> Codes.Txn.success, Codes.FaultCode.none, code, None
-                    | Reverted(code, p) -> Codes.Txn.vmRevert, Codes.FaultCode.revert, code, Some p
-                    | Faulted(_, p)
-                    | UnknownSyscall(_, p) -> Codes.Txn.vmFailed, Codes.FaultCode.none, 0UL, Some p
-                    | ComputeExhausted p -> Codes.Txn.cuExhausted, Codes.FaultCode.sigcu, 0UL, Some p
-                    | StateExhausted p -> Codes.Txn.suExhausted, Codes.FaultCode.sigsu, 0UL, Some p
+/// The result of a started transaction once its VM has ended: commit on success, roll back
+/// otherwise (the fee and the nonce stay), and the result record.
+let finish (env: Environment) (started: Started) (vm: Vm, ending: Ending) : TxnResult =
+    let t = started.Transaction
 
-                let fault =
-                    match ending with
-                    | Faulted(trap, _) -> Some { Pc = vm.Hart.Pc; Trap = Some trap; UnknownSyscall = None }
-                    | UnknownSyscall(n, _) -> Some { Pc = vm.Hart.Pc; Trap = None; UnknownSyscall = Some n }
-                    | _ -> None
+    let vmError, faultCode, userCode, errorProgram =
+        match ending with
+        | Exited code -> Codes.Txn.success, Codes.FaultCode.none, code, None
+        | Reverted(code, p) -> Codes.Txn.vmRevert, Codes.FaultCode.revert, code, Some p
+        | Faulted(_, p)
+        | UnknownSyscall(_, p) -> Codes.Txn.vmFailed, Codes.FaultCode.none, 0UL, Some p
+        | ComputeExhausted p -> Codes.Txn.cuExhausted, Codes.FaultCode.sigcu, 0UL, Some p
+        | StateExhausted p -> Codes.Txn.suExhausted, Codes.FaultCode.sigsu, 0UL, Some p
 
-                // Commit on success; otherwise every account change is rolled back (fee and nonce stay).
-                let state =
-                    match ending with
-                    | Exited _ -> settle env.Profile env.State (vm.Space.Accounts |> Array.map (fun a -> a.Key, finalAccount a) |> List.ofArray)
-                    | _ -> afterFee
+    let fault =
+        match ending with
+        | Faulted(trap, _) -> Some { Pc = vm.Hart.Pc; Trap = Some trap; UnknownSyscall = None }
+        | UnknownSyscall(n, _) -> Some { Pc = vm.Hart.Pc; Trap = None; UnknownSyscall = Some n }
+        | _ -> None
 
-                // Decision D-REVERT-EVENTS: events describe changes a failed transaction does not
-                // make, so only a successful one reports them; logs are kept for debugging.
-                let events = match ending with Exited _ -> List.rev vm.Events | _ -> []
+    // Commit on success; otherwise every account change is rolled back (fee and nonce stay).
+    let state =
+        match ending with
+        | Exited _ -> settle env.Profile env.State (vm.Space.Accounts |> Array.map (fun a -> a.Key, finalAccount a) |> List.ofArray)
+        | _ -> started.AfterFee
 
-                let result =
-                    { VmError = vmError
-                      Rejection = None
-                      UserErrorCode = userCode
-                      ExecutionCode = vmErrorOf ending
-                      FaultCode = faultCode
-                      ConsumedComputeUnits = vm.ComputeUsed
-                      Instructions = vm.Instructions
-                      ConsumedStateUnits = vm.StateUsed
-                      ConsumedMemoryUnits = uint64 vm.Space.Pool.Peak
-                      PagesUsed = uint64 vm.Space.Pool.InUse
-                      Events = events
-                      EventsSize = events |> List.sumBy (fun e -> uint64 e.Payload.Length)
-                      Logs = List.rev vm.Logs
-                      ErrorProgramAccIdx = errorProgram
-                      ReadWriteAccounts = t.ReadWrite
-                      ReadOnlyAccounts = t.ReadOnly
-                      Fault = fault
-                      Registers = Registers.toArray vm.Hart.Regs
-                      Pc = vm.Hart.Pc
-                      CallDepth = vm.Space.Shadow.CallDepth
-                      MaxCallDepth = vm.Space.Shadow.MaxCallDepth
-                      State = state
-                      Chain = (match ending with Exited _ -> chainAfter env vm state | _ -> env.Chain) }
+    // Decision D-REVERT-EVENTS: events describe changes a failed transaction does not
+    // make, so only a successful one reports them; logs are kept for debugging.
+    let events = match ending with Exited _ -> List.rev vm.Events | _ -> []
 
-                result, Some observed
+    { VmError = vmError
+      Rejection = None
+      UserErrorCode = userCode
+      ExecutionCode = vmErrorOf ending
+      FaultCode = faultCode
+      ConsumedComputeUnits = vm.ComputeUsed
+      Instructions = vm.Instructions
+      ConsumedStateUnits = vm.StateUsed
+      ConsumedMemoryUnits = uint64 vm.Space.Pool.Peak
+      PagesUsed = uint64 vm.Space.Pool.InUse
+      Events = events
+      EventsSize = events |> List.sumBy (fun e -> uint64 e.Payload.Length)
+      Logs = List.rev vm.Logs
+      ErrorProgramAccIdx = errorProgram
+      ReadWriteAccounts = t.ReadWrite
+      ReadOnlyAccounts = t.ReadOnly
+      Fault = fault
+      Registers = Registers.toArray vm.Hart.Regs
+      Pc = vm.Hart.Pc
+      CallDepth = vm.Space.Shadow.CallDepth
+      MaxCallDepth = vm.Space.Shadow.MaxCallDepth
+      State = state
+      Chain = (match ending with Exited _ -> chainAfter env vm state | _ -> env.Chain) }
+
+/// Execute a transaction given as wire bytes, running the program with `runner` (Run.run, or a
+/// function over Run.step that also returns what it observed, such as a trace). The second result
+/// is what the runner returned, None when the program never ran (refused before execution).
+let executeWith (runner: Vm -> (Vm * Ending) * 'T) (env: Environment) (wire: byte[]) : TxnResult * 'T option =
+    match start env wire with
+    | Finished result -> result, None
+    | Running started ->
+        let ended, observed = runner started.Vm
+        finish env started ended, Some observed
 
 /// Execute a transaction given as wire bytes.
 let execute (env: Environment) (wire: byte[]) : TxnResult =
-    executeWith (fun vm -> Run.run vm, ()) env wire |> fst
+    match start env wire with
+    | Finished result -> result
+    | Running started -> finish env started (Run.run started.Vm)

@@ -20,7 +20,7 @@ type StepResult =
     | Ended of Vm * Ending
 
 /// One step: fetch the instruction at the pc, pay for it, execute it, and for an ecall run the
-/// syscall a7 names.
+/// syscall a7 names. The unit a debugger single-steps and a tracer observes; `run` repeats it.
 let step (vm: Vm) : StepResult =
     let stopWith trap = Ended(vm, Faulted(trap, Vm.programIdx vm))
 
