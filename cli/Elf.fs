@@ -1,4 +1,5 @@
-/// RV64 ELF executables for `thrumodel raw` and `thrumodel disasm` (read with ELFSharp): their
+/// RV64 ELF executables for `thrumodel raw` and `thrumodel disasm` (read with LibObjectFile, the ELF and DWARF
+/// library the debugger's source maps use): their
 /// loadable segments and entry point. Everything is checked before it is used: 64-bit,
 /// little-endian, RISC-V (EM_RISCV = 243), at least one loadable segment, each no larger than a
 /// 16 MiB region, and the file's bytes where the segment headers say they are.
@@ -38,45 +39,57 @@ let load (path: string) (bytes: byte[]) : Image =
 
     let elf =
         try
-            match ELFSharp.ELF.ELFReader.TryLoad<uint64>(new System.IO.MemoryStream(bytes), true) with
-            | true, elf -> elf
-            | _ -> fail "%s: not a readable ELF file" path
+            use stream = new System.IO.MemoryStream(bytes, false)
+            let mutable elf = Unchecked.defaultof<LibObjectFile.Elf.ElfFile>
+            let mutable diagnostics = Unchecked.defaultof<LibObjectFile.Diagnostics.DiagnosticBag>
+
+            if LibObjectFile.Elf.ElfFile.TryRead(stream, &elf, &diagnostics, LibObjectFile.Elf.ElfReaderOptions()) && not (isNull elf) then
+                elf
+            else
+                fail "%s: not a readable ELF file" path
         with
         | UserError _ -> reraise ()
         | e -> fail "%s: not a readable ELF file (%s)" path (e.Message.Split('\n')[0])
 
+    let loadType = uint32 LibObjectFile.Elf.ElfSegmentTypeCore.Load
+
     let segments =
         try
             [ for s in elf.Segments do
-                  if s.Type = ELFSharp.ELF.Segments.SegmentType.Load && s.Size > 0UL then
-                      if s.Size > maxSegment then
-                          fail "%s: a loadable segment at 0x%x of %d bytes is larger than a 16 MiB region" path s.Address s.Size
+                  let memSize = s.SizeInMemory
+                  let fileSize = s.Size
+                  let offset = s.Position
+                  let address = s.VirtualAddress
 
-                      if uint64 s.FileSize > s.Size then
-                          fail "%s: the segment at 0x%x has more file bytes (%d) than memory bytes (%d)" path s.Address s.FileSize s.Size
+                  if s.Type.Value = loadType && memSize > 0UL then
+                      if memSize > maxSegment then
+                          fail "%s: a loadable segment at 0x%x of %d bytes is larger than a 16 MiB region" path address memSize
 
-                      if s.Offset < 0L || s.FileSize < 0L || s.Offset + s.FileSize > int64 bytes.Length then
-                          fail "%s: the segment at 0x%x names bytes past the end of the file" path s.Address
+                      if fileSize > memSize then
+                          fail "%s: the segment at 0x%x has more file bytes (%d) than memory bytes (%d)" path address fileSize memSize
 
-                      if s.Address > System.UInt64.MaxValue - s.Size then
-                          fail "%s: the segment at 0x%x runs past the end of the address space" path s.Address
+                      if offset > uint64 bytes.Length || fileSize > uint64 bytes.Length - offset then
+                          fail "%s: the segment at 0x%x names bytes past the end of the file" path address
 
-                      let contents = Array.zeroCreate<byte> (int s.Size)
-                      Array.blit bytes (int s.Offset) contents 0 (int s.FileSize)
-                      let has (f: ELFSharp.ELF.Segments.SegmentFlags) = s.Flags &&& f = f
+                      if address > System.UInt64.MaxValue - memSize then
+                          fail "%s: the segment at 0x%x runs past the end of the address space" path address
 
-                      { Address = s.Address
+                      let contents = Array.zeroCreate<byte> (int memSize)
+                      Array.blit bytes (int offset) contents 0 (int fileSize)
+                      let has (f: LibObjectFile.Elf.ElfSegmentFlagsCore) = s.Flags.Value &&& uint32 f = uint32 f
+
+                      { Address = address
                         Bytes = contents
-                        Readable = has ELFSharp.ELF.Segments.SegmentFlags.Read
-                        Writable = has ELFSharp.ELF.Segments.SegmentFlags.Write
-                        Executable = has ELFSharp.ELF.Segments.SegmentFlags.Execute } ]
+                        Readable = has LibObjectFile.Elf.ElfSegmentFlagsCore.Readable
+                        Writable = has LibObjectFile.Elf.ElfSegmentFlagsCore.Writable
+                        Executable = has LibObjectFile.Elf.ElfSegmentFlagsCore.Executable } ]
         with
         | UserError _ -> reraise ()
         | e -> fail "%s: not a readable ELF file (%s)" path (e.Message.Split('\n')[0])
 
     if segments.IsEmpty then fail "%s: the ELF file has no loadable segment" path
 
-    { Entry = elf.EntryPoint
+    { Entry = elf.EntryPointAddress
       Segments = segments |> List.sortBy (fun s -> s.Address) }
 
 /// The image as one flat raw-mode region: the base (the lowest segment's page) and the bytes

@@ -37,6 +37,9 @@ type Options =
         SkipDecisions: Set<string>
     }
 
+/// The least time an adapter is given to start and answer the handshake.
+let handshakeTimeout = TimeSpan.FromSeconds 60.0
+
 /// The adapter process: started with /bin/sh -c COMMAND, standard input and output piped,
 /// standard error kept (its last lines explain a crash).
 type AdapterProcess(command: string, timeout: TimeSpan) =
@@ -87,7 +90,10 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
         | None -> ()
 
     /// Send one line and read one answer line: Ok line, or Error why (timeout, exit, closed pipe).
-    member this.Exchange(line: string) : Result<string, string> =
+    member this.Exchange(line: string) : Result<string, string> = this.Exchange(line, timeout)
+
+    /// Send one line and read one answer line within `within`.
+    member this.Exchange(line: string, within: TimeSpan) : Result<string, string> =
         match proc with
         | None -> Error "the adapter is not running"
         | Some p ->
@@ -102,7 +108,7 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
 
                 let read = p.StandardOutput.ReadLineAsync()
 
-                if read.Wait timeout then
+                if read.Wait within then
                     match read.Result with
                     | null ->
                         p.WaitForExit 2000 |> ignore
@@ -113,7 +119,7 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
                     | answer -> Ok answer
                 else
                     this.Kill()
-                    Error(sprintf "timeout: no answer within %.0f s" timeout.TotalSeconds)
+                    Error(sprintf "timeout: no answer within %.0f s" within.TotalSeconds)
             with
             | :? IO.IOException as e ->
                 let why = sprintf "the adapter's pipe broke (%s)%s" e.Message (lastError ())
@@ -134,7 +140,10 @@ type AdapterProcess(command: string, timeout: TimeSpan) =
             try
                 start () |> ignore
 
-                match this.Exchange(J.compact (Protocol.hello ())) with
+                // Starting an adapter (a .NET process, a Python interpreter loading Unicorn) can take far
+                // longer than answering a fixture, above all on a loaded machine: the handshake gets at
+                // least a minute whatever the per-fixture timeout.
+                match this.Exchange(J.compact (Protocol.hello ()), max timeout handshakeTimeout) with
                 | Error e -> Error(sprintf "no handshake: %s" e)
                 | Ok line ->
                     match J.parseObject line |> Result.bind Protocol.parseHandshake with

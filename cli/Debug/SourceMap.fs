@@ -2,10 +2,11 @@
 /// every address (the DWARF line table) and how to unwind a frame (`.debug_frame`, see Cfi).
 ///
 /// The ELF and its line table are read with LibObjectFile (BSD-2-Clause, a maintained .NET library
-/// for ELF and DWARF; ELFSharp reads ELF only, without DWARF). LibObjectFile 2.3.1 reads DWARF line
-/// tables up to version 4, so the SDK compiles with `-gdwarf-4` (sdk/sdk.mk): the images are byte
-/// for byte the same, only the debug sections differ. An ELF built with DWARF 5 still gives function
-/// names; its lines are reported as unavailable, with the fix.
+/// for ELF and DWARF, which `thrumodel raw` and `disasm` use for ELF executables too, cli/Elf.fs).
+/// LibObjectFile 2.3.1 reads DWARF line tables up to version 4, so the SDK compiles with
+/// `-gdwarf-4` (sdk/sdk.mk): the images are byte for byte the same, only the debug sections differ.
+/// An ELF built with DWARF 5 still gives function names; its lines are reported as unavailable,
+/// with the fix.
 module Thru.Cli.Debug.SourceMap
 
 open System.IO
