@@ -278,7 +278,9 @@ let engineRaw (r: RawInput) (withTrace: bool) : Answer =
 /// The engine's environment for a transaction input.
 let engineEnvironment (t: TxnInput) = TxnFixture.engineEnvironment (environment Decisions.Profile.defaults t)
 
-/// The engine on a transaction input.
+/// The engine on a transaction input. The observation always comes from the untraced run (the one
+/// the runner judges); a trace, when asked, from a second, traced run (TransactionTrace, which ends
+/// exactly as the untraced run does: tests/Thru.Tests/Conformance/TraceTests.fs checks it).
 let engineTxn (t: TxnInput) (withTrace: bool) : Answer =
     let env = engineEnvironment t
     let r = Thru.Engine.TransactionExecutor.Execute(env, ReadOnlySpan t.Wire)
