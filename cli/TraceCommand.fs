@@ -3,7 +3,7 @@
 /// writes, memory accesses, compute units before and after, syscalls and invoke/exit frames
 /// (compare/TraceRecord.fs). `--format text` follows Spike's commit log. `--engine both` traces the
 /// model and the engine and prints the first divergent instruction (exit code 1 when they diverge).
-/// The engine's transaction traces are not wired in yet (engine/Debug/): asking for one is exit 2.
+/// `--engine engine` traces the engine's own run (engine/Debug/, through Adapters.EngineTrace).
 module Thru.Cli.TraceCommand
 
 open System

@@ -83,107 +83,182 @@ let modelUntraced (profile: Decisions.Profile) (input: JsonObject) : Result<Json
 // The engine's trace: the seam.
 // ---------------------------------------------------------------------------------------
 
-/// The engine's traces. Raw mode: the engine's machine is run one instruction at a time (budget 1,
-/// its public single-step path); each step's pc, bits (read from the engine's memory) and the
-/// registers it changed come from the engine. The destination register and the address of a load
-/// or store are named with the model's decoder (static facts of the bits), their values read from
-/// the engine's registers and memory. Transactions: the engine has no public traced path yet
-/// (engine/Debug/ is being built); `txn` says so.
+/// The engine's traces, from its own traced run (engine/Debug/Trace.cs): `RawTrace` for raw mode,
+/// `TransactionTrace` for transactions. Every field of a step comes from the engine's events and
+/// state (its decoder names the register written and the memory accessed), none from the model, so
+/// a trace comparison checks the engine against the model instruction by instruction.
 module EngineTrace =
-    /// What `txn` answers until the engine's traced transaction run is wired in.
-    let unavailable = "engine traces are not available yet for transactions (the engine's traced run, engine/Debug/, is not wired in)"
+    open Thru.Engine.Debug
 
-    let private regs (m: Thru.Engine.Machine) = Array.init 32 m.GetRegister
+    let private step (index: int64) (i: TracedInstruction) (depth: int) (cu: (uint64 * uint64) option) : TraceRecord.Step =
+        { Index = index
+          Pc = i.Pc
+          Bits = i.Bits
+          Length = i.Length
+          Regs = if i.Write.HasValue then [ i.Write.Value.Register, i.Write.Value.Value ] else []
+          Mem =
+            if i.Memory.HasValue then
+                let m = i.Memory.Value
+                [ { Write = m.IsWrite; Address = m.Address; Size = m.Size; Value = m.Value } ]
+            else
+                []
+          Cu = cu
+          Syscall = None
+          Frame = None
+          Trap = None
+          Depth = depth }
 
-    /// Raw mode, stepped.
+    /// Collects a raw run's retired instructions.
+    type private RawRecorder() =
+        inherit TraceObserver()
+        member val Steps = ResizeArray<TraceRecord.Step>()
+        override this.Retired(i: inref<TracedInstruction>) = this.Steps.Add(step (int64 this.Steps.Count) i 1 None)
+
+    /// Raw mode: the engine's `RawTrace`, run to its end.
     let raw (r: RawInput) : Result<TraceRecord.Trace, string> =
         match Thru.Engine.RawMode.LoadError(r.Image.Length, r.Base) with
         | null ->
-            use space = new Thru.Engine.RawAddressSpace(r.Base)
-            space.Write(0UL, ReadOnlySpan r.Image)
-            use machine = new Thru.Engine.Machine(space, Thru.Engine.CostModel.Instructions)
+            let recorder = RawRecorder()
+            use session = new RawTrace(recorder, ReadOnlySpan r.Image, r.Base, r.MaxSteps, ReadOnlySpan r.Regs, r.Base)
+            session.Run() |> ignore
 
-            for i in 1..31 do
-                machine.SetRegister(i, r.Regs[i])
-
-            machine.Pc <- r.Base
-            let inRegion (a: uint64) = a >= r.Base && a - r.Base < Raw.regionSize
-            let byteAt (a: uint64) = if inRegion a then space.ReadByte a else 0uy
-            let read (a: uint64) (size: int) = [ 0 .. size - 1 ] |> List.fold (fun acc k -> acc ||| (uint64 (byteAt (a + uint64 k)) <<< (8 * k))) 0UL
-
-            let rec loop (n: int64) (steps: TraceRecord.Step list) =
-                let finish (stop: string) (fault: string option) =
-                    ({ Engine = "engine"
-                       Reports = [ "regs"; "mem" ]
-                       Steps = List.rev steps
-                       End = sprintf "%s%s at %s after %d instructions" stop (fault |> Option.map (sprintf " (%s)") |> Option.defaultValue "") (Hex.u64 machine.Pc) machine.Instructions }
-                    : TraceRecord.Trace)
-
-                if n >= r.MaxSteps then
-                    finish "limit" None
-                else
-                    let pc = machine.Pc
-                    let low = uint16 (read pc 2)
-                    let length = if Decode.isLongParcel low then 4 else 2
-                    let bits = uint32 (read pc length)
-                    let before = regs machine
-
-                    let decoded =
-                        if length = 2 then Decode.decode16 low else Decode.decode low (uint16 (bits >>> 16))
-
-                    let meaning = Trace.meaning decoded
-                    let x (reg: int) = before[reg]
-
-                    let access =
-                        match meaning with
-                        | Some(Load(op, _, rs1, imm)) -> Some(false, x rs1 + uint64 imm, fst (Semantics.loadWidth op))
-                        | Some(Store(op, rs1, _, imm)) -> Some(true, x rs1 + uint64 imm, Semantics.storeWidth op)
-                        | _ -> None
-
-                    let loaded = access |> Option.map (fun (_, a, size) -> read a size)
-                    machine.Budget <- 1L
-                    let stop = machine.Run()
-
-                    if stop = Thru.Engine.StopReason.Limit && machine.Instructions = n + 1L then
-                        let after = regs machine
-                        let rd = meaning |> Option.bind Trace.destination
-
-                        let written =
-                            [ for k in 1..31 do
-                                  if Some k = rd || after[k] <> before[k] then k, after[k] ]
-
-                        let mem =
-                            match access, loaded with
-                            | Some(true, a, size), _ -> [ ({ Write = true; Address = a; Size = size; Value = read a size }: TraceRecord.Mem) ]
-                            | Some(false, a, size), Some v -> [ ({ Write = false; Address = a; Size = size; Value = v }: TraceRecord.Mem) ]
-                            | _ -> []
-
-                        let step: TraceRecord.Step =
-                            { Index = n
-                              Pc = pc
-                              Bits = bits
-                              Length = length
-                              Regs = written
-                              Mem = mem
-                              Cu = None
-                              Syscall = None
-                              Frame = None
-                              Trap = None
-                              Depth = 1 }
-
-                        loop (n + 1L) (step :: steps)
-                    else
-                        match stop with
-                        | Thru.Engine.StopReason.Ecall -> finish "ecall" None
-                        | Thru.Engine.StopReason.Ebreak -> finish "ebreak" None
-                        | Thru.Engine.StopReason.Fault -> finish "fault" (Some(Thru.Engine.FaultNames.Name machine.Fault))
-                        | _ -> finish "limit" None
-
-            Ok(loop 0L [])
+            Ok
+                { Engine = "engine"
+                  Reports = [ "regs"; "mem" ]
+                  Steps = List.ofSeq recorder.Steps
+                  End = TraceRecord.rawEnd (RawObservation.ofEngine session.Result) }
         | message -> Error message
 
-    /// Transactions: not available yet.
-    let txn (_: TxnInput) : Result<TraceRecord.Trace, string> = Error unavailable
+    /// The words of a syscall that ended execution ("ended: revert 3 (program 2)"), from the
+    /// engine's ending and result, as TraceRecord words the model's Vm.Ending.
+    let private endedText (reason: string) (r: Thru.Engine.EngineResult) =
+        let p = if r.ErrorProgramAccIdx.HasValue then r.ErrorProgramAccIdx.Value else -1
+        let fault () = match r.Fault with null -> "?" | f -> f.Describe()
+
+        "ended: "
+        + match reason with
+          | "Exited" -> sprintf "exit %d" r.UserErrorCode
+          | "Reverted" -> sprintf "revert %d (program %d)" r.UserErrorCode p
+          | "Faulted" -> sprintf "fault %s (program %d)" (fault ()) p
+          | "UnknownSyscall" -> sprintf "unknown syscall %d (program %d)" (match r.Fault with null -> 0UL | f -> f.SyscallNumber) p
+          | "ComputeExhausted" -> sprintf "compute units exhausted (program %d)" p
+          | "StateExhausted" -> sprintf "state units exhausted (program %d)" p
+          | other -> other
+
+    /// Builds a transaction's steps from the engine's events: one step per retired instruction; an
+    /// ecall's step is completed by its syscall's events (what it returned, the frame it entered
+    /// or left, the registers it changed, the units it cost); an instruction that was paid for and
+    /// then trapped (counted, never retired) becomes the last step, with the fault.
+    type private TxnRecorder() =
+        inherit TraceObserver()
+        let steps = ResizeArray<TraceRecord.Step>()
+        /// The ecall whose syscall is running: its step's index in `steps` and the registers before it.
+        let mutable pending: (int * uint64[]) option = None
+        /// The depth an exit returned to, while its syscall completes.
+        let mutable returnedTo: int option = None
+        let mutable units = 0UL
+
+        member val Session: TransactionTrace option = None with get, set
+        member _.Steps = steps
+
+        member private this.S = this.Session.Value
+        member private this.Regs() = Array.init 32 this.S.GetRegister
+
+        /// Completes the pending ecall's step.
+        member private this.Complete(outcome: string, ret: (uint64 * uint64) option, frame: TraceRecord.Frame option, unitsAfter: uint64) =
+            match pending with
+            | None -> ()
+            | Some(k, before) ->
+                let after = this.Regs()
+                let s = steps[k]
+                let c = s.Syscall.Value
+
+                steps[k] <-
+                    { s with
+                        Regs = [ for r in 1..31 do if after[r] <> before[r] then r, after[r] ]
+                        Cu = Some(fst s.Cu.Value, unitsAfter)
+                        Syscall = Some { c with Outcome = outcome; Ret = ret }
+                        Frame = frame }
+
+                pending <- None
+                returnedTo <- None
+                units <- unitsAfter
+
+        member this.Start() = units <- this.S.Units
+
+        override this.Retired(i: inref<TracedInstruction>) =
+            steps.Add(step (int64 steps.Count) i this.S.Depth (Some(i.UnitsBefore, i.UnitsAfter)))
+            units <- i.UnitsAfter
+
+        override this.SyscallEntered(number: uint64, args: ReadOnlySpan<uint64>, _units: uint64) =
+            let k = steps.Count - 1
+            // a0..a6, as the model's trace reports them (the observer passes a0..a5).
+            let all = List.ofArray (args.ToArray()) @ [ this.S.GetRegister 16 ]
+            steps[k] <- { steps[k] with Syscall = Some { Number = number; Args = all; Outcome = ""; Ret = None } }
+            pending <- Some(k, this.Regs())
+
+        override this.SyscallReturned(a0: uint64, a1: uint64, after: uint64) =
+            match returnedTo with
+            | Some d -> this.Complete("returned-to-caller", None, Some { Kind = "return"; Depth = d; ProgramIdx = None }, after)
+            | None -> this.Complete("returned", Some(a0, a1), None, after)
+
+        override this.Invoked(depth: int, program: int) =
+            this.Complete("entered-callee", None, Some { Kind = "invoke"; Depth = depth; ProgramIdx = Some program }, this.S.Units)
+
+        override _.Exited(depth: int, _program: int) = returnedTo <- Some(depth - 1)
+
+        override this.Ended(e: inref<TraceEnd>) =
+            let r = this.S.Result
+
+            match pending with
+            | Some _ -> this.Complete(endedText e.Reason r, None, None, e.Units)
+            | None when r.Fault <> null && r.Instructions = int64 steps.Count + 1L ->
+                // Counted, not retired: the instruction trapped after it was paid for.
+                let pc = r.Pc
+                let low = this.S.ReadMemory(pc, 2)
+                let length = if low.Ok && low.Bytes[0] &&& 3uy = 3uy then 4 else 2
+                let m = this.S.ReadMemory(pc, length)
+                let bits = m.Bytes |> Array.rev |> Array.fold (fun acc b -> (acc <<< 8) ||| uint32 b) 0u
+
+                let trapped: TraceRecord.Step =
+                    { Index = int64 steps.Count
+                      Pc = pc
+                      Bits = bits
+                      Length = length
+                      Regs = []
+                      Mem = []
+                      Cu = Some(units, e.Units)
+                      Syscall = None
+                      Frame = None
+                      Trap = Some(r.Fault.Describe())
+                      Depth = this.S.Depth }
+
+                steps.Add trapped
+            | None -> ()
+
+    /// A transaction executed by the engine's `TransactionTrace` in `env`, run to its end: its trace
+    /// and its result (the untraced execution's, by the trace API's contract; the tests check it).
+    let ofEngine (env: Thru.Engine.EngineEnvironment) (wire: byte[]) : TraceRecord.Trace * Thru.Engine.EngineResult =
+        let recorder = TxnRecorder()
+        use session = new TransactionTrace(recorder, env, ReadOnlySpan wire)
+        recorder.Session <- Some session
+
+        if not session.IsEnded then
+            recorder.Start()
+            session.Run() |> ignore
+
+        let r = session.Result
+        let o = TxnObservation.ofEngine env r
+
+        { Engine = "engine"
+          Reports = TraceRecord.allFields
+          Steps = List.ofSeq recorder.Steps
+          End = TraceRecord.txnEnd o (Option.ofObj r.Rejection) },
+        r
+
+    /// A transaction input's trace on the engine.
+    let txn (t: TxnInput) : Result<TraceRecord.Trace, string> =
+        Ok(fst (ofEngine (TxnFixture.engineEnvironment (environment Decisions.Profile.defaults t)) t.Wire))
 
 // ---------------------------------------------------------------------------------------
 // The engine.
@@ -203,7 +278,9 @@ let engineRaw (r: RawInput) (withTrace: bool) : Answer =
 /// The engine's environment for a transaction input.
 let engineEnvironment (t: TxnInput) = TxnFixture.engineEnvironment (environment Decisions.Profile.defaults t)
 
-/// The engine on a transaction input.
+/// The engine on a transaction input. The observation always comes from the untraced run (the one
+/// the runner judges); a trace, when asked, from a second, traced run (TransactionTrace, which ends
+/// exactly as the untraced run does: tests/Thru.Tests/Conformance/TraceTests.fs checks it).
 let engineTxn (t: TxnInput) (withTrace: bool) : Answer =
     let env = engineEnvironment t
     let r = Thru.Engine.TransactionExecutor.Execute(env, ReadOnlySpan t.Wire)

@@ -96,26 +96,29 @@ let ofModelEvent (e: Trace.Event) : Step =
       Trap = e.Trap |> Option.map TxnObservation.describeTrap
       Depth = e.Depth }
 
+/// How a raw run ended, in the words of a trace's End (the same for every engine).
+let rawEnd (o: RawObservation.RawObservation) : string =
+    sprintf "%s%s at %s after %d instructions" o.Stop (o.Fault |> Option.map (sprintf " (%s)") |> Option.defaultValue "") (Hex.u64 o.Pc) o.Instructions
+
+/// How a transaction ended, in the words of a trace's End (the same for every engine).
+let txnEnd (o: TxnObservation.TxnObservation) (rejection: string option) : string =
+    match rejection with
+    | Some why -> sprintf "refused before execution: %s (%s)" (Runtime.Codes.txnErrorName o.VmError) why
+    | None -> sprintf "%s, %d instructions, %d CU" (Runtime.Codes.txnErrorName o.VmError) o.Instructions o.ConsumedComputeUnits
+
 /// The model's raw trace.
 let ofModelRaw (t: Trace.RawTrace) : Trace =
-    let o = RawObservation.ofModel t.Result
-
     { Engine = "model"
       Reports = [ "regs"; "mem" ]
       Steps = t.Events |> List.map ofModelEvent
-      End = sprintf "%s%s at %s after %d instructions" o.Stop (o.Fault |> Option.map (sprintf " (%s)") |> Option.defaultValue "") (Hex.u64 o.Pc) o.Instructions }
+      End = rawEnd (RawObservation.ofModel t.Result) }
 
 /// The model's transaction trace.
 let ofModelTxn (r: Runtime.Execution.TxnResult) (events: Trace.Event list) : Trace =
-    let ending =
-        match r.Rejection with
-        | Some why -> sprintf "refused before execution: %s (%s)" (Runtime.Codes.txnErrorName r.VmError) why
-        | None -> sprintf "%s, %d instructions, %d CU" (Runtime.Codes.txnErrorName r.VmError) r.Instructions r.ConsumedComputeUnits
-
     { Engine = "model"
       Reports = allFields
       Steps = events |> List.map ofModelEvent
-      End = ending }
+      End = txnEnd (TxnObservation.ofModel r) r.Rejection }
 
 // ---------------------------------------------------------------------------------------
 // Disassembly.

@@ -1,4 +1,4 @@
-// The cost of tracing on the model (and of the engine's stepped raw trace):
+// The cost of tracing on the model and on the engine (engine/Debug/: RawTrace, TransactionTrace):
 // `dotnet fsi conform/scripts/tracecost.fsx` after `make build`. A 1.5-million-instruction ALU loop, as a transaction and
 // in raw mode; medians of 5 runs. "loop before" is the model's loop as it was before Run.step existed.
 #r "../../cli/bin/Release/net10.0/Thru.Model.dll"
@@ -56,4 +56,20 @@ time "raw model, untraced (Raw.run)" (fun () -> match Raw.run Decisions.Profile.
 time "raw model, traced (Trace.raw)" (fun () -> match Trace.raw Decisions.Profile.defaults image 0x8000_0000UL 10_000_000L (Hart.at 0x8000_0000UL) with Ok t -> int64 t.Events.Length | Error _ -> 0L)
 time "raw engine, untraced (RawMode.Run)" (fun () -> (Thru.Engine.RawMode.Run(System.ReadOnlySpan image, 0x8000_0000UL, 10_000_000L)).Instructions)
 let rin : Thru.Compare.Conformance.RawInput = { Base = 0x8000_0000UL; MaxSteps = 10_000_000L; Image = image; Regs = Array.zeroCreate 32; Isa = [] }
-time "raw engine, stepped trace (EngineTrace)" (fun () -> match Thru.Compare.Adapters.EngineTrace.raw rin with Ok t -> int64 t.Steps.Length | Error _ -> 0L)
+time "raw engine, traced record (EngineTrace)" (fun () -> match Thru.Compare.Adapters.EngineTrace.raw rin with Ok t -> int64 t.Steps.Length | Error _ -> 0L)
+
+// The engine's transaction: untraced, under an observer that does nothing (the trace API's own cost), and the full
+// trace record the conformance kit builds (compare/Adapters.fs, EngineTrace.ofEngine).
+let engineEnv = Thru.Compare.TxnFixture.engineEnvironment g.Env
+type Nothing() =
+    inherit Thru.Engine.Debug.TraceObserver()
+time "txn engine, untraced (TransactionExecutor)" (fun () -> (Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan g.Wire)).Instructions)
+time "txn engine, traced, empty observer" (fun () ->
+    use s = new Thru.Engine.Debug.TransactionTrace(Nothing(), engineEnv, System.ReadOnlySpan g.Wire)
+    s.Run() |> ignore
+    s.Result.Instructions)
+time "txn engine, traced record (EngineTrace)" (fun () -> let t, _ = Thru.Compare.Adapters.EngineTrace.ofEngine engineEnv g.Wire in int64 t.Steps.Length)
+time "raw engine, traced, empty observer" (fun () ->
+    use s = new Thru.Engine.Debug.RawTrace(Nothing(), System.ReadOnlySpan image, 0x8000_0000UL, 10_000_000L, System.ReadOnlySpan(Array.zeroCreate<uint64> 32), 0x8000_0000UL)
+    s.Run() |> ignore
+    s.Result.Instructions)

@@ -51,7 +51,6 @@ let tests =
             userError [ "trace"; "raw"; "/nonexistent.bin" ] "no such file"
             userError [ "trace"; "raw"; Path.Combine(tmp, "broken.jsonl"); "--format"; "xml" ] "--format: 'xml'"
             userError [ "trace"; "fixture"; "--corpus"; corpusDir; "--id"; "no/such/fixture" ] "no fixture 'no/such/fixture'"
-            userError [ "trace"; "fixture"; "--corpus"; corpusDir; "--id"; "syscall/0x0c-success"; "--engine"; "engine" ] "not available yet"
 
         testCaseInGroup "conform-processes" "conform coverage --json prints every item with its count" <| fun () ->
             let code, out, err = cli [ "conform"; "coverage"; "--corpus"; corpusDir; "--json" ]
@@ -75,6 +74,24 @@ let tests =
             let code, out, err = cli [ "trace"; "fixture"; "--corpus"; corpusDir; "--id"; "raw-random/s1/00007"; "--engine"; "both" ]
             Expect.equal code 0 (out + err)
             Expect.stringContains out "model and engine agree" "both"
+
+        testCaseInGroup "conform-processes" "trace --engine engine and --engine both work on transactions: a fixture and an example program" <| fun () ->
+            let code, out, err = cli [ "trace"; "fixture"; "--corpus"; corpusDir; "--id"; "syscall/0x0c-success"; "--engine"; "engine" ]
+            Expect.equal code 0 err
+            let lines = out.Trim().Split('\n')
+            Expect.stringContains lines[0] "\"engine\":\"engine\"" "the engine's trace"
+            Expect.isTrue (lines |> Array.exists (fun l -> l.Contains "\"syscall\":{\"a7\":\"12\"")) "the log syscall"
+            let code, out, err = cli [ "trace"; "fixture"; "--corpus"; corpusDir; "--id"; "invoke/depth-16"; "--engine"; "both" ]
+            Expect.equal code 0 (out + err)
+            Expect.stringContains out "model and engine agree on all" "both, a fixture"
+            let hello = Thru.Tests.Examples.ExampleRun.binary "hello"
+            let code, out, err = cli [ "trace"; "run"; hello; "--instr"; "78797a"; "--engine"; "both" ]
+            Expect.equal code 0 (out + err)
+            Expect.stringContains out "model and engine agree on all 39 instructions (compared: pc, bits, regs, mem, cu, syscall, frame)" "both, an example"
+            let code, out, err = cli [ "trace"; "run"; hello; "--instr"; "78797a"; "--engine"; "engine"; "--format"; "text" ]
+            Expect.equal code 0 err
+            Expect.stringContains out "# syscall 11 (exit)" "the exit syscall"
+            Expect.stringContains out "# end: EXECUTE_SUCCESS, 39 instructions" "the end"
 
         testCaseInGroup "conform-processes" "fixtures generate writes a corpus that conform reads and the engine passes" <| fun () ->
             let tmp = Path.Combine(Path.GetTempPath(), sprintf "thru-gen-%d" (Random.Shared.Next()))

@@ -83,6 +83,22 @@ let tests =
             expectEmpty (results |> List.filter failed |> List.map (fun r -> r.Fixture.Id, r.Outcome)) "failures"
             Expect.equal (results |> List.filter (fun r -> r.Outcome = Runner.Passed) |> List.length) sample.Length "all passed"
 
+        testCaseInGroup "conform-processes" "against serve --engine engine, a failing txn fixture is traced on the engine and compared with the model" <| fun () ->
+            // The expected observation is made wrong (one CU more): the engine fails the fixture, the
+            // runner asks it for its trace, and the engine's trace agrees with the model's on every
+            // instruction and every field, so the report says the difference is in the final state.
+            let f = (pick [ "syscall/0x0c-success" ]).Head
+            let expected = (J.clone f.Expected) :?> Text.Json.Nodes.JsonObject
+            expected["consumed_compute_units"] <- Text.Json.Nodes.JsonValue.Create(expected["consumed_compute_units"].GetValue<int64>() + 1L)
+            let results = run (options (thrumodel + " serve --engine engine")) [ { f with Expected = expected } ]
+
+            match results with
+            | [ { Outcome = Runner.Failed(_, ds, div) } ] ->
+                Expect.equal ds.Length 1 "one field differs"
+                Expect.stringContains ds.Head.Path "consumed_compute_units" "the field"
+                Expect.equal div [ "(the traces agree on every instruction both report: regs, mem, cu, syscall, frame; the difference is in the final state)" ] "the engine's trace, compared"
+            | other -> failtestf "expected one failure, got %A" other
+
         testCaseInGroup "conform-processes" "a mutant whose xor flips bit 0 is reported at the xor, with the register that differs" <| fun () ->
             let results = run (options (thrumodel + " serve --engine model --mutant xor-flip-bit0")) (pick [ "isa/xor/pair0"; "isa/c.xor/pair3"; "isa/add/pair0" ])
 

@@ -1,7 +1,9 @@
 /// Traces (model/Trace.fs, compare/TraceRecord.fs): a traced run ends exactly as the untraced run
 /// does and has one event per counted instruction; the engine's raw trace (single-stepped) agrees
 /// with the model's; the text follows Spike's commit log; the first divergence is found where it is;
-/// the engine's transaction traces are reported as not available.
+/// the engine's transaction traces (engine/Debug/, TransactionTrace) equal the model's event for
+/// event on the corpus, the example programs and random transactions, tracing does not change the
+/// engine's result, and a deliberately wrong engine is reported at the instruction it gets wrong.
 module Thru.Tests.Conformance.TraceTests
 
 open System.Text.RegularExpressions
@@ -15,11 +17,33 @@ open Thru.Compare.Conformance
 open Thru.Conform
 open Thru.Conform.Gen.Generators
 open Thru.Tests.Conformance.CorpusTests
+open Thru.Tests.Generators
 
 let private rawInputs () =
     corpus.Value.Fixtures |> List.filter (fun f -> f.Kind = "raw") |> List.map (fun f -> (parseRawInput (Corpus.input corpus.Value f) |> Result.toOption).Value)
 
 let private txnFixtures () = corpus.Value.Fixtures |> List.filter (fun f -> f.Kind = "txn")
+
+/// Every way the engine's traced run of a transaction differs from the model's trace (step by step,
+/// on every field, index and depth included; the ending) or from the engine's untraced run (its
+/// observation and instruction count), in words.
+let txnTraceDifferences (label: string) (env: Runtime.Execution.Environment) (wire: byte[]) : string list =
+    let engineEnv = TxnFixture.engineEnvironment env
+    let modelResult, events = Trace.txn env wire
+    let m = TraceRecord.ofModelTxn modelResult events
+    let e, traced = Adapters.EngineTrace.ofEngine engineEnv wire
+    let untraced = Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan wire)
+
+    [ match List.zip (List.truncate e.Steps.Length m.Steps) (List.truncate m.Steps.Length e.Steps) |> List.tryFind (fun (a, b) -> a <> b) with
+      | Some(a, b) -> sprintf "step %d differs:\n  model  %A\n  engine %A" a.Index a b
+      | None -> ()
+      if e.Steps.Length <> m.Steps.Length then sprintf "%d engine steps, %d model steps" e.Steps.Length m.Steps.Length
+      if e.End <> m.End then sprintf "ends differ: %s vs %s" m.End e.End
+      yield!
+          TxnObservation.differences (TxnObservation.ofEngine engineEnv untraced) (TxnObservation.ofEngine engineEnv traced)
+          |> List.map (sprintf "traced vs untraced engine: %s")
+      if untraced.Instructions <> traced.Instructions then "traced vs untraced engine: instruction count" ]
+    |> List.map (sprintf "%s: %s" label)
 
 [<Tests>]
 let tests =
@@ -91,16 +115,106 @@ let tests =
 
             expectEmpty wrong "divergent raw traces"
 
-        testCase "engine traces of transactions are reported as not available yet" <| fun () ->
+        testCase "the engine's transaction trace equals the model's, event for event, on every corpus txn fixture" <| fun () ->
             let c = corpus.Value
-            let t = (parseTxnInput (Corpus.input c (txnFixtures () |> List.head)) |> Result.toOption).Value
+            let fixtures = txnFixtures () |> Array.ofList
 
-            match Adapters.EngineTrace.txn t with
-            | Ok _ -> failtest "the seam now returns a trace: replace this test by a comparison with the model's trace"
-            | Error e -> Expect.stringContains e "not available yet" "the reason"
+            let wrong =
+                fixtures
+                |> Array.Parallel.collect (fun f ->
+                    let t = (parseTxnInput (Corpus.input c f) |> Result.toOption).Value
+                    txnTraceDifferences f.Id (environment Decisions.Profile.defaults t) t.Wire |> Array.ofList)
 
+            Expect.isGreaterThan fixtures.Length 900 "the corpus's txn fixtures"
+            expectEmpty wrong "differences between the engine's and the model's transaction traces"
+
+        testCase "the engine's transaction trace equals the model's on every example scenario" <| fun () ->
+            let wrong =
+                Thru.Tests.Examples.ExampleScenarioTests.scenarios
+                |> List.collect (fun s ->
+                    let p = Thru.Tests.Examples.ExampleRun.prepare s.Program s.World (s.Instr()) s.Cu
+                    txnTraceDifferences (sprintf "scenario %d (%s)" s.N s.Program) p.Env p.Wire)
+
+            expectEmpty wrong "differences on the examples"
+
+        testCase "the engine's transaction trace equals the model's on random transactions" <| fun () ->
+            let cases =
+                Array.concat
+                    [ sampleSeeded (testSeed 81UL) 150 (Thru.Tests.Engine.TxnGen.genProberTxn "sha256-binding")
+                      sampleSeeded (testSeed 82UL) 150 (Thru.Tests.Engine.TxnGen.genProgramTxn "sha256-binding")
+                      sampleSeeded (testSeed 83UL) 40 (Thru.Tests.Engine.TxnGen.genBadTxn "sha256-binding") ]
+
+            let wrong = cases |> Array.Parallel.collect (fun t -> txnTraceDifferences t.Label t.Env t.Wire |> Array.ofList)
+            expectEmpty wrong (sprintf "differences on random transactions (seed %d)" (testSeed 81UL))
+
+        testCase "the seam answers with the engine's trace: serve's answer carries it, and --engine both finds no divergence" <| fun () ->
+            let c = corpus.Value
+            let f = c.Fixtures |> List.find (fun f -> f.Id = "invoke/depth-16")
+            let input = Corpus.input c f
+            let t = (parseTxnInput input |> Result.toOption).Value
             let a = Adapters.engineTxn t true
-            Expect.equal a.TraceUnavailable (Some Adapters.EngineTrace.unavailable) "the answer says why it has no trace"
+            Expect.isNone a.TraceUnavailable "no reason for a missing trace"
+            let e = a.Trace.Value
+            Expect.equal e.Engine "engine" "the engine's trace"
+            Expect.equal e.Reports TraceRecord.allFields "every field reported"
+            let invokes = e.Steps |> List.choose (fun s -> match s.Frame with Some f when f.Kind = "invoke" -> Some f.Depth | _ -> None)
+            Expect.equal invokes [ 2..16 ] "invoke frames, one per depth"
+            Expect.equal (Adapters.divergenceReport input) [ "the traces agree on every instruction; the difference is in the final state" ] "no divergence"
+
+        testCase "a deliberately wrong model is reported at the instruction it gets wrong, against the engine's trace" <| fun () ->
+            // The mutants (conform/Mutants.fs) against the engine's trace, on the corpus's txn fixtures
+            // and the example scenarios: the first divergence is the first xor with a destination
+            // (xor-flip-bit0) and the first log ecall (log-cu-off-by-one), with what differs there.
+            let c = corpus.Value
+
+            let cases =
+                [ for f in txnFixtures () do
+                      let t = (parseTxnInput (Corpus.input c f) |> Result.toOption).Value
+                      f.Id, environment Decisions.Profile.defaults t, t.Wire
+                  for s in Thru.Tests.Examples.ExampleScenarioTests.scenarios do
+                      let p = Thru.Tests.Examples.ExampleRun.prepare s.Program s.World (s.Instr()) s.Cu
+                      sprintf "scenario %d" s.N, p.Env, p.Wire ]
+
+            let mutant (v: Adapters.ModelVariant) env wire = Trace.txnWith v.TxnStep env wire ||> TraceRecord.ofModelTxn
+            let mutable checkedXor, checkedLog = 0, 0
+
+            for label, env, wire in cases do
+                let engine = fst (Adapters.EngineTrace.ofEngine (TxnFixture.engineEnvironment env) wire)
+
+                let firstXor =
+                    engine.Steps
+                    |> List.tryFind (fun s ->
+                        let asm = TraceRecord.disassemble s
+                        (asm.StartsWith "xor " || asm.StartsWith "c.xor ") && not (asm.StartsWith "xor zero,"))
+
+                let firstLog =
+                    engine.Steps
+                    |> List.tryFind (fun s -> match s.Syscall with Some c -> c.Number = Runtime.Codes.SyscallNumber.log && c.Outcome = "returned" | None -> false)
+
+                match firstXor with
+                | Some x when checkedXor < 10 ->
+                    match TraceRecord.firstDivergence (mutant Mutants.xorFlip env wire) engine with
+                    | Some d ->
+                        Expect.equal (d.Index, d.Pc) (x.Index, x.Pc) (sprintf "%s: the xor mutant diverges at the first xor" label)
+                        Expect.isTrue (d.What |> List.exists (fun w -> w.StartsWith "register writes:")) (sprintf "%s: the register write differs: %A" label d.What)
+                    | None -> failtestf "%s: the xor mutant's trace agrees with the engine's" label
+
+                    checkedXor <- checkedXor + 1
+                | _ -> ()
+
+                match firstLog with
+                | Some l when checkedLog < 10 ->
+                    match TraceRecord.firstDivergence (mutant Mutants.logCu env wire) engine with
+                    | Some d ->
+                        Expect.equal (d.Index, d.Pc) (l.Index, l.Pc) (sprintf "%s: the log mutant diverges at the first log" label)
+                        Expect.isTrue (d.What |> List.exists (fun w -> w.StartsWith "compute units:")) (sprintf "%s: the compute units differ: %A" label d.What)
+                    | None -> failtestf "%s: the log mutant's trace agrees with the engine's" label
+
+                    checkedLog <- checkedLog + 1
+                | _ -> ()
+
+            Expect.isGreaterThan checkedXor 0 "cases with a xor"
+            Expect.isGreaterThan checkedLog 0 "cases with a log"
 
         testCase "the text is Spike's commit log: a disassembly line and a commit line per instruction" <| fun () ->
             // li a0, 5; sd a0, 8(a1); ld a2, 8(a1); c.addi a0, 1; ecall
