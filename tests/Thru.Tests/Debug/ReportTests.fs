@@ -132,7 +132,7 @@ let tests =
             let parser = Argu.ArgumentParser.Create<Thru.Cli.Args.RunArgs>()
             let args = parser.Parse [| ExampleRun.binary "fault_misaligned" |]
             let p = Thru.Cli.RunCommand.prepare args
-            let _, json = SourceReport.forRun args p.Env p.Wire (Thru.Cli.RunCommand.programSegment p) (ExampleRun.runModel p)
+            let _, json = SourceReport.forRun (SourceReport.optionsOf args) p.Env p.Wire (Thru.Cli.RunCommand.programSegment p) (ExampleRun.runModel p)
 
             match json with
             | None -> failtest "no source member"
