@@ -213,8 +213,8 @@ let runRaw (args: ParseResults<RawArgs>) : int =
     if args.Contains RawArgs.Repeat then fail "--repeat: not with --gdb"
     if args.Contains RawArgs.Unhooked then fail "--unhooked: not with --gdb"
     let opts = gdbOptions (args.GetResult RawArgs.Gdb) (args.TryGetResult RawArgs.Gdb_Timeout)
-    let image = readFile (args.GetResult RawArgs.File)
-    let baseAddress = args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
+    // A flat image at --base, or an ELF's segments from its entry point, as `raw` reads them.
+    let image, baseAddress, pc = RawCommand.input args
     let maxSteps = args.GetResult(RawArgs.Max_Steps, defaultValue = 1_000_000L)
     if maxSteps < 0L then fail "--max-steps: must be zero or more, not %d" maxSteps
 
@@ -235,8 +235,8 @@ let runRaw (args: ParseResults<RawArgs>) : int =
     | Ok memory ->
         match implementation with
         | EngineChoice.Engine ->
-            use engine = new EngineTarget.RawTarget(image, baseAddress, maxSteps, baseAddress)
+            use engine = new EngineTarget.RawTarget(image, baseAddress, maxSteps, pc)
             finish (engine :> IDebugTarget) (fun () -> RawObservation.ofEngine engine.Result.Value)
         | _ ->
-            let model = ModelTarget.RawTarget(Decisions.Profile.defaults, memory, maxSteps)
+            let model = ModelTarget.RawTarget(Decisions.Profile.defaults, memory, maxSteps, pc)
             finish (model :> IDebugTarget) (fun () -> RawObservation.ofModel model.Result.Value)

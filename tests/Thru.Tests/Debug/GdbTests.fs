@@ -320,6 +320,41 @@ let tests =
             Expect.equal outcome GdbStub.Finished "finished"
             Expect.equal t.Ended (Some(Exit 6UL)) "the raw run stopped at the ecall"
 
+        testCase "raw --gdb reads FILE as raw does: an ELF's segments from its entry point, on both targets alike" <| fun () ->
+            // f: addi a0, a0, 100; ret — then _start (the entry, 8 bytes in): li a0, 5; ecall.
+            let dir = Path.Combine(Path.GetTempPath(), sprintf "thru-raw-elf-%d" Environment.ProcessId)
+            Directory.CreateDirectory dir |> ignore
+            let source, elf = Path.Combine(dir, "raw.S"), Path.Combine(dir, "raw.elf")
+            File.WriteAllText(source, ".text\nf:\n  addi a0, a0, 100\n  ret\n.globl _start\n_start:\n  li a0, 5\n  ecall\n")
+            let psi = ProcessStartInfo("riscv64-unknown-elf-gcc", RedirectStandardError = true)
+            [ "-march=rv64i"; "-mabi=lp64"; "-nostdlib"; "-Wl,-Ttext=0x80000000"; "-o"; elf; source ] |> List.iter psi.ArgumentList.Add
+            use gcc = Process.Start psi
+            let errors = gcc.StandardError.ReadToEnd()
+            gcc.WaitForExit()
+            Expect.equal gcc.ExitCode 0 ("riscv64-unknown-elf-gcc: " + errors)
+            let parser = Argu.ArgumentParser.Create<Thru.Cli.Args.RawArgs>()
+            let image, baseAddress, pc = Thru.Cli.RawCommand.input (parser.Parse [| elf; "--gdb"; "1234" |])
+            Expect.equal pc 0x8000_0008UL "the entry point"
+            Expect.isLessThan baseAddress pc "the region starts at the lowest loadable address, below the entry"
+
+            let memory =
+                match Thru.Model.Raw.load image baseAddress with
+                | Ok m -> m
+                | Error e -> failtestf "%A" e
+
+            let model = ModelTarget.RawTarget(Thru.Model.Decisions.Profile.defaults, memory, 100L, pc) :> IDebugTarget
+            use engine = new EngineTarget.RawTarget(image, baseAddress, 100L, pc)
+            let e = engine :> IDebugTarget
+
+            for t in [ model; e ] do
+                Expect.equal t.Pc pc (t.Implementation + ": starts at the entry point")
+                Expect.equal (Session.runToEnd t ignore) (Exit 5UL) (t.Implementation + ": _start's a0 at its ecall")
+                Expect.equal t.Consumed.Instructions 1L (t.Implementation + ": one instruction before the ecall")
+
+            let refused = try Some(Thru.Cli.RawCommand.input (parser.Parse [| elf; "--base"; "1000"; "--gdb"; "1234" |])) with Thru.Cli.Common.UserError _ -> None
+            Expect.isNone refused "--base with an ELF: refused"
+            Directory.Delete(dir, true)
+
         testCase "--gdb: bad addresses, a port in use, both implementations at once and a silent gdb are one-line errors (exit 2), on the model and the engine" <| fun () ->
             let run (args: string list) = Thru.Cli.Program.main (Array.ofList ("run" :: Path.Combine(ExampleRun.examplesDir, "build", "hello.bin") :: args))
             Expect.equal (run [ "--gdb"; "host:1" ]) 2 "not an IP address"
