@@ -1,6 +1,7 @@
 /// `thrumodel run … --gdb ADDRESS | --profile | --profile-out FILE` and `thrumodel raw … --gdb
-/// ADDRESS`: the run goes through a debug target (cli/Debug/Target.fs) on the model, so gdb can
-/// step it and the profiler can see every step; the result is printed as `run` and `raw` print it.
+/// ADDRESS`: the run goes through a debug target (cli/Debug/Target.fs) on the model
+/// (ModelTarget) or the engine (EngineTarget, the engine's traced run), so gdb can step it and the
+/// profiler can see every step; the result is printed as `run` and `raw` print it.
 module Thru.Cli.DebugRun
 
 open System
@@ -98,9 +99,10 @@ let runTxn (args: ParseResults<RunArgs>) : int =
     let gdb = args.TryGetResult RunArgs.Gdb
     let option = if gdb.IsSome then "--gdb" else "--profile"
 
-    match args.GetResult(RunArgs.Engine, defaultValue = Model) with
-    | Model -> ()
-    | EngineChoice.Engine when not EngineTarget.available -> fail "%s" (EngineTarget.notAvailable option)
+    let implementation = args.GetResult(RunArgs.Engine, defaultValue = Model)
+
+    match implementation with
+    | Model
     | EngineChoice.Engine -> ()
     | Both -> fail "%s: not with --engine both (debug one implementation at a time)" option
     | Unicorn -> fail "--engine unicorn runs raw mode only (Unicorn has no Thru address space or syscalls)"
@@ -119,17 +121,15 @@ let runTxn (args: ParseResults<RunArgs>) : int =
     let last = SourceReport.lastCount (SourceReport.optionsOf args)
     let json = args.Contains RunArgs.Json
 
-    match Execution.start p.Env p.Wire with
-    | Execution.Finished result ->
-        // Refused before execution: nothing to debug or profile.
+    // Refused before execution: nothing to debug or profile.
+    let refused (o: TxnObservation.TxnObservation) =
         eprintfn "thrumodel: the transaction was refused before execution: nothing to %s" (if gdb.IsSome then "debug" else "profile")
-        let o = TxnObservation.ofModel result
         args.TryGetResult RunArgs.State_Out |> Option.iter (fun path -> RunCommand.writeStateFile path p o)
         if json then printJson (RunCommand.jsonOf p o) else RunCommand.printResult p o
         0
-    | Execution.Running started ->
-        let model = ModelTarget.TransactionTarget(p.Env, started)
-        let target = model :> IDebugTarget
+
+    // The run through a debug target; `observation` gives its result once it has ended.
+    let debugged (target: IDebugTarget) (observation: unit -> TxnObservation.TxnObservation) =
         let recent = Report.Recent last
         let profiler = if args.Contains RunArgs.Profile || args.Contains RunArgs.Profile_Out then Some(Profile.Profiler(programs, target)) else None
 
@@ -155,7 +155,7 @@ let runTxn (args: ParseResults<RunArgs>) : int =
         if not completed then
             1
         else
-            let o = TxnObservation.ofModel model.Result.Value
+            let o = observation ()
             args.TryGetResult RunArgs.State_Out |> Option.iter (fun path -> RunCommand.writeStateFile path p o)
             let ending = target.Ended.Value
             let report = Report.reportable ending && not programs.Candidates.IsEmpty
@@ -185,30 +185,42 @@ let runTxn (args: ParseResults<RunArgs>) : int =
 
             0
 
+    match implementation with
+    | EngineChoice.Engine ->
+        let env = TxnFixture.engineEnvironment p.Env
+        use engine = new EngineTarget.TransactionTarget(env, p.Wire)
+
+        match engine.Refused with
+        | Some result -> refused (TxnObservation.ofEngine env result)
+        | None -> debugged (engine :> IDebugTarget) (fun () -> TxnObservation.ofEngine env engine.Result.Value)
+    | _ ->
+        match Execution.start p.Env p.Wire with
+        | Execution.Finished result -> refused (TxnObservation.ofModel result)
+        | Execution.Running started ->
+            let model = ModelTarget.TransactionTarget(p.Env, started)
+            debugged (model :> IDebugTarget) (fun () -> TxnObservation.ofModel model.Result.Value)
+
 /// `thrumodel raw FILE --gdb ADDRESS`.
 let runRaw (args: ParseResults<RawArgs>) : int =
-    match args.GetResult(RawArgs.Engine, defaultValue = Model) with
-    | Model -> ()
-    | EngineChoice.Engine -> fail "%s" (EngineTarget.notAvailable "--gdb")
+    let implementation = args.GetResult(RawArgs.Engine, defaultValue = Model)
+
+    match implementation with
+    | Model
+    | EngineChoice.Engine -> ()
     | Both
-    | Unicorn -> fail "--gdb: with --engine model only (debug one implementation at a time)"
+    | Unicorn -> fail "--gdb: with --engine model or engine only (debug one implementation at a time)"
 
     if args.Contains RawArgs.Repeat then fail "--repeat: not with --gdb"
     if args.Contains RawArgs.Unhooked then fail "--unhooked: not with --gdb"
     let opts = gdbOptions (args.GetResult RawArgs.Gdb) (args.TryGetResult RawArgs.Gdb_Timeout)
-    let image = readFile (args.GetResult RawArgs.File)
-    let baseAddress = args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
+    // A flat image at --base, or an ELF's segments from its entry point, as `raw` reads them.
+    let image, baseAddress, pc = RawCommand.input args
     let maxSteps = args.GetResult(RawArgs.Max_Steps, defaultValue = 1_000_000L)
     if maxSteps < 0L then fail "--max-steps: must be zero or more, not %d" maxSteps
 
-    match Raw.load image baseAddress with
-    | Error e -> fail "%s" (Raw.describeLoadError e)
-    | Ok memory ->
-        let model = ModelTarget.RawTarget(Decisions.Profile.defaults, memory, maxSteps)
-        let target = model :> IDebugTarget
-
+    let finish (target: IDebugTarget) (observation: unit -> RawObservation.RawObservation) =
         if debugWithGdb opts target ignore "" then
-            let o = RawObservation.ofModel model.Result.Value
+            let o = observation ()
 
             if args.Contains RawArgs.Json then printJson (RawObservation.toJson o)
             else RawObservation.describe o |> List.iter (printfn "%s")
@@ -216,3 +228,15 @@ let runRaw (args: ParseResults<RawArgs>) : int =
             0
         else
             1
+
+    // Both load the image with the model's checks and wording (Raw.describeLoadError).
+    match Raw.load image baseAddress with
+    | Error e -> fail "%s" (Raw.describeLoadError e)
+    | Ok memory ->
+        match implementation with
+        | EngineChoice.Engine ->
+            use engine = new EngineTarget.RawTarget(image, baseAddress, maxSteps, pc)
+            finish (engine :> IDebugTarget) (fun () -> RawObservation.ofEngine engine.Result.Value)
+        | _ ->
+            let model = ModelTarget.RawTarget(Decisions.Profile.defaults, memory, maxSteps, pc)
+            finish (model :> IDebugTarget) (fun () -> RawObservation.ofModel model.Result.Value)

@@ -179,22 +179,26 @@ let private runUnhooked (image: byte[]) (baseAddress: uint64) (count: int) (show
 
     0
 
-let run (args: ParseResults<RawArgs>) : int =
-    entryPc <- None
+/// The image of `raw FILE`, its base and its first pc: an ELF's loadable segments flattened (from
+/// its entry point), or a flat image at --base (from the base). Bad input is a UserError.
+let input (args: ParseResults<RawArgs>) : byte[] * uint64 * uint64 =
     let path = args.GetResult RawArgs.File
     let file = readFileAtMost Elf.maxFile "a raw image or ELF file" path
 
-    let image, baseAddress =
-        if Elf.isElf file then
-            if args.Contains RawArgs.Base then fail "--base: an ELF file gives its own addresses; leave --base out"
-            let elf = Elf.load path file
-            let baseAddress, flat = Elf.flatten path elf
-            entryPc <- Some elf.Entry
-            flat, baseAddress
-        else
-            if file.Length > int Raw.regionSize then fail "%s: image of %d bytes does not fit the 16 MiB region" path file.Length
-            if file.Length = 0 then fail "%s: the image is empty" path
-            file, args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
+    if Elf.isElf file then
+        if args.Contains RawArgs.Base then fail "--base: an ELF file gives its own addresses; leave --base out"
+        let elf = Elf.load path file
+        let baseAddress, flat = Elf.flatten path elf
+        flat, baseAddress, elf.Entry
+    else
+        if file.Length > int Raw.regionSize then fail "%s: image of %d bytes does not fit the 16 MiB region" path file.Length
+        if file.Length = 0 then fail "%s: the image is empty" path
+        let baseAddress = args.TryGetResult RawArgs.Base |> Option.map (parseHex "--base") |> Option.defaultValue 0x8000_0000UL
+        file, baseAddress, baseAddress
+
+let run (args: ParseResults<RawArgs>) : int =
+    let image, baseAddress, pc = input args
+    entryPc <- if pc <> baseAddress then Some pc else None
 
     let maxSteps = args.GetResult(RawArgs.Max_Steps, defaultValue = 1_000_000L)
 

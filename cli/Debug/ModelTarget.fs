@@ -141,9 +141,10 @@ type TransactionTarget(env: Execution.Environment, started: Execution.Started) =
               MemoryUnits = uint64 vm.Space.Pool.Peak
               Instructions = vm.Instructions }
 
-/// A raw run on the model (`thrumodel raw`), from the base with every register zero.
-type RawTarget(profile: Decisions.Profile, memory: Raw.FlatMemory, maxSteps: int64) =
-    let mutable hart = Hart.at memory.Base
+/// A raw run on the model (`thrumodel raw`), from `pc` (an ELF's entry point, else the base) with
+/// every register zero.
+type RawTarget(profile: Decisions.Profile, memory: Raw.FlatMemory, maxSteps: int64, pc: uint64) =
+    let mutable hart = Hart.at pc
     let mutable mem = memory
     let mutable count = 0L
     let mutable stop: Raw.Stop option = None
@@ -156,6 +157,9 @@ type RawTarget(profile: Decisions.Profile, memory: Raw.FlatMemory, maxSteps: int
         | Raw.StoppedAtEbreak -> Ebreak
         | Raw.StoppedByFault trap -> endingOfTrap trap
         | Raw.StoppedAtLimit -> StepLimit
+
+    /// A raw run from the base.
+    new(profile: Decisions.Profile, memory: Raw.FlatMemory, maxSteps: int64) = RawTarget(profile, memory, maxSteps, memory.Base)
 
     /// The run's result (as `Raw.run` gives it) once it has stopped.
     member _.Result: Raw.RunResult option =

@@ -1,7 +1,8 @@
 /// The source-level report of `thrumodel run` when a transaction faults, reverts or runs out of
 /// units and the program's ELF is known (`--elf FILE`, or PROGRAM.elf next to PROGRAM): the run is
-/// executed again on the model, step by step (the model is deterministic: the same steps, the same
-/// result), keeping the last instructions, and the report is made from the state it ends in.
+/// executed again step by step on the implementation that ran it (the model's `Run.step`, or the
+/// engine's traced run; both are deterministic: the same steps, the same result, which is
+/// checked), keeping the last instructions, and the report is made from the state it ends in.
 /// Runs that succeed are not executed again.
 module Thru.Cli.Debug.SourceReport
 
@@ -52,8 +53,8 @@ let reportable (o: TxnObservation.TxnObservation) =
 type Made =
     { Lines: string list
       Json: JsonObject
-      /// The model's result of the traced run (equal to the untraced one).
-      Result: Execution.TxnResult }
+      /// The observation of the traced run (equal to the untraced one's).
+      Observation: TxnObservation.TxnObservation }
 
 /// The report as JSON: where, the call stack and the last instructions.
 let json (programs: Programs.Resolver) (t: IDebugTarget) (ending: Ending) (recent: Report.Recent) : JsonObject =
@@ -87,6 +88,17 @@ let json (programs: Programs.Resolver) (t: IDebugTarget) (ending: Ending) (recen
           "last_instructions", Json.arr (recent.Items |> List.map step)
           "notes", Json.arr (programs.Notes |> Seq.map Json.str) ]
 
+/// Step a target to its end, keeping the last `last` instructions, and make its report (None when
+/// it ended successfully).
+let private report (t: IDebugTarget) (programs: Programs.Resolver) (last: int) =
+    let recent = Report.Recent(last)
+    let ending = Session.runToEnd t recent.Observe
+
+    if not (Report.reportable ending) then
+        None
+    else
+        Some(Report.lines programs t ending (if last > 0 then Some recent else None), json programs t ending recent)
+
 /// Run the transaction again on the model, step by step, and make its report. None when execution
 /// did not start or ended successfully.
 let make (env: Execution.Environment) (wire: byte[]) (programs: Programs.Resolver) (last: int) : Made option =
@@ -94,17 +106,27 @@ let make (env: Execution.Environment) (wire: byte[]) (programs: Programs.Resolve
     | Execution.Finished _ -> None
     | Execution.Running started ->
         let target = ModelTarget.TransactionTarget(env, started)
-        let t = target :> IDebugTarget
-        let recent = Report.Recent(last)
-        let ending = Session.runToEnd t recent.Observe
 
-        if not (Report.reportable ending) then
-            None
-        else
-            Some
-                { Lines = Report.lines programs t ending (if last > 0 then Some recent else None)
-                  Json = json programs t ending recent
-                  Result = target.Result.Value }
+        report (target :> IDebugTarget) programs last
+        |> Option.map (fun (lines, j) ->
+            { Lines = lines
+              Json = j
+              Observation = TxnObservation.ofModel target.Result.Value })
+
+/// Run the transaction again on the engine's traced run (engine/Debug), step by step, and make its
+/// report from the engine's own state. None when execution did not start or ended successfully.
+let makeEngine (env: Execution.Environment) (wire: byte[]) (programs: Programs.Resolver) (last: int) : Made option =
+    let engineEnv = TxnFixture.engineEnvironment env
+    use target = new EngineTarget.TransactionTarget(engineEnv, wire)
+
+    if target.Refused.IsSome then
+        None
+    else
+        report (target :> IDebugTarget) programs last
+        |> Option.map (fun (lines, j) ->
+            { Lines = lines
+              Json = j
+              Observation = TxnObservation.ofEngine engineEnv target.Result.Value })
 
 /// The number of instructions `--last` asks for (default 16), or a UserError.
 let lastCount (o: SourceOptions) =
@@ -117,24 +139,6 @@ let resolver (o: SourceOptions) : Programs.Resolver =
     match Programs.create (candidates o) with
     | Ok r -> r
     | Error e -> Thru.Cli.Common.fail "--elf: %s" e
-
-/// For the engine (no traced run yet): the function and line of the final pc in the top-level
-/// program's ELF, and a note on what is missing.
-let engineLines (programs: Programs.Resolver) (programSegment: byte[] option) (o: TxnObservation.TxnObservation) : string list =
-    let info =
-        programSegment
-        |> Option.bind (fun seg -> programs.Candidates |> List.tryFind (fun c -> SourceMap.matches c seg = Ok()))
-
-    let pad (label: string) = (label + ":").PadRight 18
-
-    match info, o.ErrorProgramAccIdx with
-    | Some i, (Some 1 | None) ->
-        let fn = SourceMap.functionAt i o.Pc |> Option.map (fun (s, off) -> sprintf "%s+0x%x" s.Name off) |> Option.defaultValue "??"
-        let line = SourceMap.lineAt i o.Pc |> Option.map (fun (f, l) -> sprintf " at %s:%d" f l) |> Option.defaultValue ""
-
-        [ pad "ended at" + sprintf "%s%s (pc 0x%x)" fn line o.Pc
-          pad "note" + "the call stack and the last instructions need the engine's traced run (not available yet): --engine model shows them" ]
-    | _ -> []
 
 /// The report `thrumodel run` adds to a result (text lines, and the "source" member of --json):
 /// nothing when the run succeeded or no ELF is known.
@@ -160,14 +164,14 @@ let forRun (args: SourceOptions) (env: Execution.Environment) (wire: byte[]) (pr
 
         if programs.Candidates.IsEmpty then
             [], None
-        elif o.Engine = "model" then
-            match make env wire programs last with
+        else
+            let made =
+                if o.Engine = "model" then make env wire programs last else makeEngine env wire programs last
+
+            match made with
             | Some made ->
-                if TxnObservation.ofModel made.Result <> o then
-                    failwith "the model's traced run differs from its run (a bug: the model must be deterministic)"
+                if made.Observation <> o then
+                    failwithf "the %s's traced run differs from its run (a bug: a run must be deterministic): %s" o.Engine (TxnObservation.differences made.Observation o |> String.concat "; ")
 
                 made.Lines @ notes (), Some made.Json
             | None -> notes (), None
-        else
-            let lines = engineLines programs programSegment o
-            lines @ notes (), (if lines.IsEmpty then None else Some(Json.obj [ "pc", Json.hex o.Pc; "note", Json.str "engine: function and line of the final pc only (no traced run yet)" ]))

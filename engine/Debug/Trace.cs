@@ -114,7 +114,7 @@ public abstract class TraceObserver
 /// ends, <see cref="Step"/> runs one instruction; both can be called again after a pause. Between calls (and inside the
 /// observer's events) the registers and memory can be read. Not thread-safe. Dispose it to free the run's memory.
 /// </summary>
-public abstract class TraceSession : IDisposable
+public abstract partial class TraceSession : IDisposable
 {
     private readonly TraceObserver observer;
     private StepRecord record;
@@ -248,7 +248,7 @@ public abstract class TraceSession : IDisposable
 }
 
 /// <summary>A raw-mode run (<see cref="RawMode"/>) under an observer; its <see cref="Result"/> is the untraced run's.</summary>
-public sealed class RawTrace : TraceSession
+public sealed partial class RawTrace : TraceSession
 {
     private readonly RawAddressSpace space;
     private readonly Machine machine;
@@ -297,7 +297,7 @@ public sealed class RawTrace : TraceSession
 /// <see cref="TraceSession.GetRegister"/> and <see cref="TraceSession.ReadMemory"/> throw
 /// <see cref="InvalidOperationException"/> (check <see cref="TraceSession.IsEnded"/> and <see cref="Result"/> first).
 /// </summary>
-public sealed class TransactionTrace : TraceSession
+public sealed partial class TransactionTrace : TraceSession
 {
     private readonly TransactionExecutor.Prepared? prepared;
     private readonly ThruVm? vm;
@@ -360,12 +360,14 @@ public sealed class TransactionTrace : TraceSession
 
         if (v.Space.Depth > depth)
         {
+            invokePcs.Push(pc); // for Frames() (TraceInspection.cs)
             observer.Invoked(v.Space.Depth, v.Space.ProgramIndex);
             return true;
         }
 
         if (v.Space.Depth < depth)
         {
+            invokePcs.Pop();
             observer.Exited(depth, program);
         }
 

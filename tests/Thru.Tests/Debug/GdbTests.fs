@@ -1,7 +1,7 @@
 /// The gdb remote stub: a real gdb-multiarch in batch mode against the examples through
-/// `thrumodel run … --gdb` (on the model; the engine joins once its debug target exists), and the
-/// protocol's edges (malformed packets, memory faults as errors, interrupts, a disconnecting gdb)
-/// against the stub in this process.
+/// `thrumodel run … --gdb` on the model and on the engine, and the protocol's edges (malformed
+/// packets, memory faults as errors, interrupts, a disconnecting gdb) against the stub in this
+/// process, over both implementations' debug targets.
 module Thru.Tests.Debug.GdbTests
 
 open System
@@ -142,20 +142,38 @@ let private withStub (target: IDebugTarget) (talk: Client -> unit) : GdbStub.Out
     | Ok outcome -> outcome
     | Error e -> failtest e
 
-let private modelTarget (p: Thru.Cli.RunCommand.Prepared) =
-    match Execution.start p.Env p.Wire with
-    | Execution.Running started -> ModelTarget.TransactionTarget(p.Env, started)
-    | Execution.Finished r -> failtestf "refused: %A" r.Rejection
+/// The implementations with a debug target.
+let private implementations = [ "model"; "engine" ]
+
+/// The prepared transaction on `impl`'s debug target, its result once ended, and what frees it.
+let private txnTarget (impl: string) (p: Thru.Cli.RunCommand.Prepared) : IDebugTarget * (unit -> TxnObservation.TxnObservation) * IDisposable =
+    match impl with
+    | "engine" ->
+        let env = Thru.Tests.Engine.TxnHarness.engineEnvironment p.Env
+        let e = new EngineTarget.TransactionTarget(env, p.Wire)
+        if e.Refused.IsSome then failtestf "refused: %s" e.Refused.Value.Rejection
+        e, (fun () -> TxnObservation.ofEngine env e.Result.Value), e
+    | _ ->
+        match Execution.start p.Env p.Wire with
+        | Execution.Running started ->
+            let m = ModelTarget.TransactionTarget(p.Env, started)
+            m, (fun () -> TxnObservation.ofModel m.Result.Value), { new IDisposable with member _.Dispose() = () }
+        | Execution.Finished r -> failtestf "refused: %A" r.Rejection
+
+/// `impl`'s untraced run.
+let private plainRun (impl: string) (p: Thru.Cli.RunCommand.Prepared) =
+    if impl = "engine" then ExampleRun.runEngine p else ExampleRun.runModel p
 
 let private le64 (v: uint64) = Convert.ToHexString(BitConverter.GetBytes v).ToLowerInvariant()
 
 [<Tests>]
 let tests =
     testList "Debug.GdbTests" [
-        testCaseInGroup "gdb" "gdb-multiarch on the model: break at start, read a0/a1 and the transaction segment, step, continue to the end" <| fun () ->
+        for impl in implementations do
+         testCaseInGroup "gdb" (sprintf "gdb-multiarch on the %s: break at start, read a0/a1 and the transaction segment, step, continue to the end" impl) <| fun () ->
             let instr = [| 0x01uy; 0x02uy; 0x03uy |]
             let p = ExampleRun.prepare "hello" None instr None
-            let plain = ExampleRun.runModel p
+            let plain = plainRun impl p
 
             let entry =
                 match Execution.start p.Env p.Wire with
@@ -164,7 +182,7 @@ let tests =
 
             let output, code, stdout, stderr =
                 session
-                    [ "run"; "examples/build/hello.bin"; "--instr"; "010203" ]
+                    [ "run"; "examples/build/hello.bin"; "--instr"; "010203"; "--engine"; impl ]
                     "examples/build/hello.elf"
                     [ "break start"
                       "continue"
@@ -191,11 +209,13 @@ let tests =
             Expect.equal code 0 context
             Expect.stringContains stdout "result:           success, exit code 0" context
             Expect.stringContains stdout (sprintf "compute units:    %d" plain.ConsumedComputeUnits) ("the same run as without gdb\n" + context)
+            Expect.stringContains stdout (sprintf "engine:           %s" impl) context
 
-        testCaseInGroup "gdb" "gdb-multiarch on the model: a misaligned load stops with SIGBUS at its source line; continuing ends the run" <| fun () ->
+        for impl in implementations do
+         testCaseInGroup "gdb" (sprintf "gdb-multiarch on the %s: a misaligned load stops with SIGBUS at its source line; continuing ends the run" impl) <| fun () ->
             let output, code, stdout, stderr =
                 session
-                    [ "run"; "examples/build/fault_misaligned.bin" ]
+                    [ "run"; "examples/build/fault_misaligned.bin"; "--engine"; impl ]
                     "examples/build/fault_misaligned.elf"
                     [ "continue"; "bt"; "continue" ]
 
@@ -208,10 +228,11 @@ let tests =
             Expect.equal code 0 context
             Expect.stringContains stdout "faulted at:       start at fault_misaligned/fault_misaligned.c:23" context
 
-        testCase "the stub: target.xml, registers, memory through the address space, errors for faults and malformed packets, a disconnect" <| fun () ->
+        for impl in implementations do
+         testCase (sprintf "the stub on the %s: target.xml, registers, memory through the address space, errors for faults and malformed packets, a disconnect" impl) <| fun () ->
             let p = ExampleRun.prepare "hello" None [||] None
-            let m = modelTarget p
-            let t = m :> IDebugTarget
+            let t, result, free = txnTarget impl p
+            use _ = free
 
             let outcome =
                 withStub t (fun c ->
@@ -236,11 +257,13 @@ let tests =
             // gdb went away without detaching: the run goes on to its end, as without the debugger.
             Expect.equal outcome (GdbStub.Detached "gdb disconnected (or was silent too long)") "a disconnect"
             Session.runToEnd t ignore |> ignore
-            Expect.equal (TxnObservation.ofModel m.Result.Value) (ExampleRun.runModel p) "the same result as without the debugger"
+            Expect.equal (result ()) (plainRun impl p) "the same result as without the debugger"
 
-        testCase "the stub: an interrupt stops a continue (SIGINT), kill stops the run" <| fun () ->
+        for impl in implementations do
+         testCase (sprintf "the stub on the %s: an interrupt stops a continue (SIGINT), kill stops the run" impl) <| fun () ->
             let p = ExampleRun.prepare "cu_exhaust" None [||] None
-            let t = modelTarget p :> IDebugTarget
+            let t, _, free = txnTarget impl p
+            use _ = free
 
             let outcome =
                 withStub t (fun c ->
@@ -255,10 +278,12 @@ let tests =
             Expect.isNone t.Ended "the run stopped where it was"
             Expect.isGreaterThan t.Consumed.Instructions 0L "it ran"
 
-        testCase "the stub: a revert stops with SIGABRT at the exit ecall, then the run is over" <| fun () ->
+        for impl in implementations do
+         testCase (sprintf "the stub on the %s: a revert stops with SIGABRT at the exit ecall, then the run is over" impl) <| fun () ->
             let instr = Convert.FromHexString "01020003006500000000000000"
             let p = ExampleRun.prepare "token" (Some "token-transfer") instr None
-            let t = modelTarget p :> IDebugTarget
+            let t, _, free = txnTarget impl p
+            use _ = free
 
             let outcome =
                 withStub t (fun c ->
@@ -268,7 +293,8 @@ let tests =
             Expect.equal outcome GdbStub.Finished "finished"
             Expect.equal t.Ended (Some(Revert(8UL, 1))) "reverted with code 8"
 
-        testCase "the stub on a raw run: step, read a register, continue to the ecall (exited with a0)" <| fun () ->
+        for impl in implementations do
+         testCase (sprintf "the stub on a raw run on the %s: step, read and write a register, continue to the ecall (exited with a0)" impl) <| fun () ->
             // addi a0, zero, 5; ecall
             let image = Array.concat [ BitConverter.GetBytes 0x00500513u; BitConverter.GetBytes 0x00000073u ]
 
@@ -277,8 +303,9 @@ let tests =
                 | Ok m -> m
                 | Error e -> failtestf "%A" e
 
-            let m = ModelTarget.RawTarget(Thru.Model.Decisions.Profile.defaults, memory, 100L)
-            let t = m :> IDebugTarget
+            let model = ModelTarget.RawTarget(Thru.Model.Decisions.Profile.defaults, memory, 100L)
+            use engine = new EngineTarget.RawTarget(image, 0x8000_0000UL, 100L, 0x8000_0000UL)
+            let t: IDebugTarget = if impl = "engine" then engine else model
 
             let outcome =
                 withStub t (fun c ->
@@ -287,23 +314,72 @@ let tests =
                     Expect.equal (c.Ask "pa") (le64 5UL) "a0 = 5"
                     Expect.equal (c.Ask "m80000000,4") "13055000" "the image through the raw region"
                     Expect.equal (c.Ask "m7ffffffe,4") "E14" "outside the region: an error"
-                    Expect.equal (c.Ask "vCont;c") "W05" "exited with a0")
+                    Expect.equal (c.Ask ("Pa=" + le64 6UL)) "OK" "a0 written"
+                    Expect.equal (c.Ask "vCont;c") "W06" "exited with the written a0")
 
             Expect.equal outcome GdbStub.Finished "finished"
-            Expect.equal m.Result.Value.Stop Thru.Model.Raw.StoppedAtEcall "the raw run stopped at the ecall"
+            Expect.equal t.Ended (Some(Exit 6UL)) "the raw run stopped at the ecall"
 
-        testCase "--gdb: bad addresses, a port in use, the engine and a silent gdb are one-line errors (exit 2)" <| fun () ->
+        testCase "raw --gdb reads FILE as raw does: an ELF's segments from its entry point, on both targets alike" <| fun () ->
+            // f: addi a0, a0, 100; ret — then _start (the entry, 8 bytes in): li a0, 5; ecall.
+            let dir = Path.Combine(Path.GetTempPath(), sprintf "thru-raw-elf-%d" Environment.ProcessId)
+            Directory.CreateDirectory dir |> ignore
+            let source, elf = Path.Combine(dir, "raw.S"), Path.Combine(dir, "raw.elf")
+            File.WriteAllText(source, ".text\nf:\n  addi a0, a0, 100\n  ret\n.globl _start\n_start:\n  li a0, 5\n  ecall\n")
+            let psi = ProcessStartInfo("riscv64-unknown-elf-gcc", RedirectStandardError = true)
+            [ "-march=rv64i"; "-mabi=lp64"; "-nostdlib"; "-Wl,-Ttext=0x80000000"; "-o"; elf; source ] |> List.iter psi.ArgumentList.Add
+            use gcc = Process.Start psi
+            let errors = gcc.StandardError.ReadToEnd()
+            gcc.WaitForExit()
+            Expect.equal gcc.ExitCode 0 ("riscv64-unknown-elf-gcc: " + errors)
+            let parser = Argu.ArgumentParser.Create<Thru.Cli.Args.RawArgs>()
+            let image, baseAddress, pc = Thru.Cli.RawCommand.input (parser.Parse [| elf; "--gdb"; "1234" |])
+            Expect.equal pc 0x8000_0008UL "the entry point"
+            Expect.isLessThan baseAddress pc "the region starts at the lowest loadable address, below the entry"
+
+            let memory =
+                match Thru.Model.Raw.load image baseAddress with
+                | Ok m -> m
+                | Error e -> failtestf "%A" e
+
+            let model = ModelTarget.RawTarget(Thru.Model.Decisions.Profile.defaults, memory, 100L, pc) :> IDebugTarget
+            use engine = new EngineTarget.RawTarget(image, baseAddress, 100L, pc)
+            let e = engine :> IDebugTarget
+
+            for t in [ model; e ] do
+                Expect.equal t.Pc pc (t.Implementation + ": starts at the entry point")
+                Expect.equal (Session.runToEnd t ignore) (Exit 5UL) (t.Implementation + ": _start's a0 at its ecall")
+                Expect.equal t.Consumed.Instructions 1L (t.Implementation + ": one instruction before the ecall")
+
+            let refused = try Some(Thru.Cli.RawCommand.input (parser.Parse [| elf; "--base"; "1000"; "--gdb"; "1234" |])) with Thru.Cli.Common.UserError _ -> None
+            Expect.isNone refused "--base with an ELF: refused"
+            Directory.Delete(dir, true)
+
+        testCase "--gdb: bad addresses, a port in use, both implementations at once and a silent gdb are one-line errors (exit 2), on the model and the engine" <| fun () ->
             let run (args: string list) = Thru.Cli.Program.main (Array.ofList ("run" :: Path.Combine(ExampleRun.examplesDir, "build", "hello.bin") :: args))
             Expect.equal (run [ "--gdb"; "host:1" ]) 2 "not an IP address"
             Expect.equal (run [ "--gdb"; "70000" ]) 2 "not a port"
-            Expect.equal (run [ "--gdb"; "1234"; "--engine"; "engine" ]) 2 "the engine: not available yet"
-            Expect.equal (run [ "--profile"; "--engine"; "engine" ]) 2 "the engine: not available yet"
             Expect.equal (run [ "--gdb"; "1234"; "--engine"; "both" ]) 2 "both"
+            Expect.equal (run [ "--profile"; "--engine"; "unicorn" ]) 2 "unicorn"
+
+            for impl in implementations do
+                let run (args: string list) = run (args @ [ "--engine"; impl ])
+                let busy = new TcpListener(IPAddress.Loopback, 0)
+                busy.Start()
+                Expect.equal (run [ "--gdb"; string (busy.LocalEndpoint :?> IPEndPoint).Port ]) 2 (impl + ": a port in use")
+                busy.Stop()
+                Expect.equal (run [ "--gdb"; string (freePort ()); "--gdb-timeout"; "1" ]) 2 (impl + ": no gdb within the timeout")
+                Expect.equal (run [ "--elf"; Path.Combine(ExampleRun.examplesDir, "README.md") ]) 2 (impl + ": not an ELF")
+                Expect.equal (run [ "--profile"; "--elf"; Path.Combine(ExampleRun.examplesDir, "README.md") ]) 2 (impl + ": not an ELF, profiling")
+                Expect.equal (run [ "--profile-out"; "/nonexistent/dir/p.json" ]) 2 (impl + ": an unwritable profile")
+                Expect.equal (run [ "--gdb"; "1234"; "--repeat"; "2" ]) 2 (impl + ": --repeat")
+
+            let raw (args: string list) = Thru.Cli.Program.main (Array.ofList ("raw" :: Path.Combine(ExampleRun.examplesDir, "build", "hello.bin") :: args))
+            Expect.equal (raw [ "--gdb"; "1234"; "--engine"; "unicorn" ]) 2 "raw: unicorn"
+            Expect.equal (raw [ "--gdb"; "1234"; "--engine"; "both" ]) 2 "raw: both"
+            Expect.equal (raw [ "--gdb"; "1234"; "--engine"; "engine"; "--base"; "123" ]) 2 "raw on the engine: a base that is not 4 KiB aligned"
             let busy = new TcpListener(IPAddress.Loopback, 0)
             busy.Start()
-            Expect.equal (run [ "--gdb"; string (busy.LocalEndpoint :?> IPEndPoint).Port ]) 2 "a port in use"
+            Expect.equal (raw [ "--gdb"; string (busy.LocalEndpoint :?> IPEndPoint).Port; "--engine"; "engine" ]) 2 "raw on the engine: a port in use"
             busy.Stop()
-            Expect.equal (run [ "--gdb"; string (freePort ()); "--gdb-timeout"; "1" ]) 2 "no gdb within the timeout"
-            Expect.equal (run [ "--elf"; Path.Combine(ExampleRun.examplesDir, "README.md") ]) 2 "not an ELF"
-            Expect.equal (run [ "--profile-out"; "/nonexistent/dir/p.json" ]) 2 "an unwritable profile"
     ]
