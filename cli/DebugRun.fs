@@ -126,7 +126,7 @@ let runTxn (args: ParseResults<RunArgs>) : int =
         eprintfn "thrumodel: the transaction was refused before execution: nothing to %s" (if gdb.IsSome then "debug" else "profile")
         args.TryGetResult RunArgs.State_Out |> Option.iter (fun path -> RunCommand.writeStateFile path p o)
         if json then printJson (RunCommand.jsonOf p o) else RunCommand.printResult p o
-        0
+        RunCommand.exitCode o
 
     // The run through a debug target; `observation` gives its result once it has ended.
     let debugged (target: IDebugTarget) (observation: unit -> TxnObservation.TxnObservation) =
@@ -183,7 +183,8 @@ let runTxn (args: ParseResults<RunArgs>) : int =
                 writeProfile path pr programs target name
             | _ -> ()
 
-            0
+            // As `run` without a debugger: 0 only when the transaction succeeded (README "Exit codes").
+            RunCommand.exitCode o
 
     match implementation with
     | EngineChoice.Engine ->

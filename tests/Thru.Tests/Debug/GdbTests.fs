@@ -225,7 +225,7 @@ let tests =
             Expect.stringContains output "fault_misaligned/fault_misaligned.c:23" context
             Expect.stringContains output "in _start ()" context
             Expect.stringContains output "Program terminated with signal SIGBUS" context
-            Expect.equal code 0 context
+            Expect.equal code 1 ("a faulted transaction exits 1 under gdb too\n" + context)
             Expect.stringContains stdout "faulted at:       start at fault_misaligned/fault_misaligned.c:23" context
 
         for impl in implementations do
