@@ -354,8 +354,18 @@ internal static unsafe class BlockCompiler
                     return;
                 }
 
-                var all = new List<KeyValuePair<byte[], Entry>>(Regions);
-                all.Sort((a, b) => a.Value.LastUse.CompareTo(b.Value.LastUse));
+                // Other threads add and use entries meanwhile. ToArray is an atomic snapshot (copying the
+                // dictionary through ICollection.CopyTo is not, and threw when an entry arrived during the
+                // copy), and each entry's last use is read once: sorting on a field that other threads
+                // update would give the sort an inconsistent order, which it may refuse with an exception.
+                var all = Regions.ToArray();
+                var lastUse = new long[all.Length];
+                for (int i = 0; i < all.Length; i++)
+                {
+                    lastUse[i] = all[i].Value.LastUse;
+                }
+
+                Array.Sort(lastUse, all);
                 foreach (var kv in all)
                 {
                     if (Volatile.Read(ref held) <= SharedCapacity / 2)

@@ -263,4 +263,32 @@ let tests =
             Expect.isGreaterThanOrEqual compiledCapped 1 "instructions compiled under a cap of 500"
             Expect.isLessThanOrEqual compiledCapped 500 "instructions compiled under a cap of 500"
             note (sprintf "%d instructions over 3000 pages: interpreter %.1f ms; default tier %.1f ms (%d instructions compiled); eager capped at 500: %.1f ms (%d)" n ti td compiled tc compiledCapped)
+    
+        // Shrunk from a `make test` run on a clean clone (2026-12-03): the shared cache's eviction copied
+        // the dictionary while another thread added to it, and the engine threw ArgumentException out of
+        // RawMode.Run. Law: adding to the shared cache from several threads, with evictions, never throws
+        // and keeps at most its capacity. (Reached through reflection: the cache is internal.)
+        testCaseAlone "the shared code cache evicts safely while other threads add and use entries" <| fun () ->
+            let shared: System.Type = typeof<Thru.Engine.Machine>.Assembly.GetType("Thru.Engine.BlockCompiler+Shared", true)
+            let add = shared.GetMethod("Add")
+            let tryGet = shared.GetMethod("TryGet")
+            let capacity = shared.GetField("SharedCapacity").GetValue(null) :?> int
+            let failures = System.Collections.Concurrent.ConcurrentBag<exn>()
+
+            let worker (seed: int) () =
+                let rng = System.Random seed
+                for i in 0 .. 3999 do
+                    // 13-byte keys: no real region's key (page address and slots) has that length.
+                    let key = Array.zeroCreate<byte> 13
+                    rng.NextBytes key
+                    try
+                        add.Invoke(null, [| box key; null; box (capacity / 64) |]) |> ignore
+                        tryGet.Invoke(null, [| box key; null |]) |> ignore
+                    with e -> failures.Add e
+
+            let threads = [ for s in 1..4 -> System.Threading.Thread(worker s) ]
+            threads |> List.iter (fun t -> t.Start())
+            threads |> List.iter (fun t -> t.Join())
+            let messages = List.ofSeq failures |> List.map (fun e -> (match e.InnerException with null -> e | inner -> inner).Message) |> List.distinct
+            Expect.equal messages [] "no exception from the shared cache"
     ]
