@@ -134,8 +134,9 @@ let private rawChild (image: string) (engine: string) (tier: string option) (unh
 
     let args =
         prefix
-        @ [ "raw"; image; "--engine"; engine; "--max-steps"; string maxSteps; "--json"; "--repeat"; string repeat ]
-        @ (if unhooked then [ "--unhooked" ] else [])
+        @ [ "raw"; image; "--engine"; engine; "--json"; "--repeat"; string repeat ]
+        // An unhooked Unicorn run has no step limit (raw refuses --max-steps with --unhooked).
+        @ (if unhooked then [ "--unhooked" ] else [ "--max-steps"; string maxSteps ])
 
     let what = sprintf "thrumodel raw %s --engine %s%s%s" (Path.GetFileName image) engine (if unhooked then " --unhooked" else "") (tier |> Option.map (sprintf " (THRU_ENGINE_TIER=%s)") |> Option.defaultValue "")
     let r = spawn exe args [ "THRU_ENGINE_TIER", tier ]
