@@ -1,6 +1,6 @@
-/// FsCheck generators of the corpus (a copy of the test suite's tests/Thru.Tests/Generators.fs, so
-/// that shipped code does not depend on the tests): every instruction form with its fields in
-/// their architectural ranges, and edge-biased register values.
+/// FsCheck generators of the corpus and of the test suite (which adds its seeds and Arbitrary
+/// instances in tests/Thru.Tests/Generators.fs): every instruction form with its fields in their
+/// architectural ranges, and edge-biased register values.
 module Thru.Conform.Gen.Generators
 
 open FsCheck

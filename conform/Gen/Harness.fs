@@ -1,4 +1,4 @@
-/// Building blocks of generated transactions (a copy of tests/Thru.Tests/Runtime/Harness.fs): keys,
+/// Building blocks of generated transactions (shared by the corpus generator and the test suite): keys,
 /// hand-assembled programs (the syscall prober), transactions and environments. Programs are
 /// assembled with the model's encoder from readable instruction lists.
 module Thru.Conform.Gen.Harness

@@ -1,7 +1,6 @@
-/// Random transactions (a copy of tests/Thru.Tests/Engine/TxnGen.fs, the model-vs-engine property's
-/// generator): a world of accounts (owned, foreign,
-/// programs, broken, deleted, compressed, derived addresses, EOAs) with a state trie whose root
-/// every block carries; random syscall sequences run by the prober (Runtime/Harness.fs) with
+/// Random transactions, for the corpus and for the model-vs-engine property of tests/: a world of
+/// accounts (owned, foreign, programs, broken, deleted, compressed, derived addresses, EOAs) with a state trie whose root
+/// every block carries; random syscall sequences run by the prober (Harness.fs) with
 /// valid and invalid arguments, nested invokes of the prober to random depths, proofs built with
 /// the model's StateProof.prove; random instruction programs that touch every segment; and
 /// malformed or pre-execution-failing transactions.

@@ -17,6 +17,7 @@ open Thru.Compare.Conformance
 open Thru.Conform
 open Thru.Conform.Gen.Generators
 open Thru.Tests.Conformance.CorpusTests
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 let private rawInputs () =
@@ -140,9 +141,9 @@ let tests =
         testCase "the engine's transaction trace equals the model's on random transactions" <| fun () ->
             let cases =
                 Array.concat
-                    [ sampleSeeded (testSeed 81UL) 150 (Thru.Tests.Engine.TxnGen.genProberTxn "sha256-binding")
-                      sampleSeeded (testSeed 82UL) 150 (Thru.Tests.Engine.TxnGen.genProgramTxn "sha256-binding")
-                      sampleSeeded (testSeed 83UL) 40 (Thru.Tests.Engine.TxnGen.genBadTxn "sha256-binding") ]
+                    [ sampleSeeded (testSeed 81UL) 150 (Thru.Conform.Gen.TxnGen.genProberTxn "sha256-binding")
+                      sampleSeeded (testSeed 82UL) 150 (Thru.Conform.Gen.TxnGen.genProgramTxn "sha256-binding")
+                      sampleSeeded (testSeed 83UL) 40 (Thru.Conform.Gen.TxnGen.genBadTxn "sha256-binding") ]
 
             let wrong = cases |> Array.Parallel.collect (fun t -> txnTraceDifferences t.Label t.Env t.Wire |> Array.ofList)
             expectEmpty wrong (sprintf "differences on random transactions (seed %d)" (testSeed 81UL))

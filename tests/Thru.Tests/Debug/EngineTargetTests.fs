@@ -13,10 +13,11 @@ open Thru.Compare
 open Thru.Cli.Debug
 open Thru.Cli.Debug.Target
 open Thru.Tests.Support
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 open Thru.Tests.Oracle.RawPrograms
 open Thru.Tests.Engine.TxnHarness
-open Thru.Tests.Engine.TxnGen
+open Thru.Conform.Gen.TxnGen
 
 /// The first difference between two targets stepped together to their ends, or None. A debugger
 /// writes register `write` (when given: at step n, register r, value v) on both.

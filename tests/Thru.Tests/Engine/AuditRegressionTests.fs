@@ -9,7 +9,7 @@ open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Memory
 open Thru.Model.Runtime
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 open Thru.Tests.Engine.TxnHarness
 
 module C = Codes.Syscall

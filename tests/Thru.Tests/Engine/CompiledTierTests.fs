@@ -16,10 +16,11 @@ open Thru.Model.Isa
 open Thru.Model.Runtime
 open Thru.Compare
 open Thru.Engine
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 open Thru.Tests.Engine.TxnHarness
-open Thru.Tests.Engine.TxnGen
+open Thru.Conform.Gen.TxnGen
 
 let private baseAddress = 0x8000_0000UL
 let private enc (d: Decoded) = (Encode.toBytes d).Value

@@ -10,7 +10,7 @@ open Thru.Model
 open Thru.Model.Memory
 open Thru.Model.Runtime
 open Thru.Compare
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 open Thru.Tests.Engine.TxnHarness
 
 module C = Codes.Syscall

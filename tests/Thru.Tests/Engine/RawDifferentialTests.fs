@@ -16,6 +16,7 @@ open Thru.Model
 open Thru.Model.Isa
 open Thru.Compare
 open Thru.Engine
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 open Thru.Tests.Oracle.RawPrograms
 

@@ -11,9 +11,9 @@ open Thru.Model.Isa
 open Thru.Model.Memory
 open Thru.Model.Runtime
 open Thru.Compare
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 open Thru.Tests.Engine.TxnHarness
-open Thru.Tests.Engine.TxnGen
+open Thru.Conform.Gen.TxnGen
 
 module N = Codes.SyscallNumber
 

@@ -8,10 +8,11 @@ open Expecto
 open Thru.Engine
 open Thru.Engine.Debug
 open Thru.Tests.Support
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 open Thru.Tests.Oracle.RawPrograms
 open Thru.Tests.Engine.TxnHarness
-open Thru.Tests.Engine.TxnGen
+open Thru.Conform.Gen.TxnGen
 
 /// At every invoke, the frames the session shows; at every exit, whether the caller resumed after
 /// the ecall its frame named, with the registers its frame saved (but a0/a1, the invoke's results).

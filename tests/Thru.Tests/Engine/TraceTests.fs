@@ -13,10 +13,11 @@ open Thru.Compare
 open Thru.Engine
 open Thru.Engine.Debug
 open Thru.Tests.Support
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 open Thru.Tests.Oracle.RawPrograms
 open Thru.Tests.Engine.TxnHarness
-open Thru.Tests.Engine.TxnGen
+open Thru.Conform.Gen.TxnGen
 
 /// Records every event; pauses before an instruction with probability 1/`pauseOneIn`.
 type Recorder(seed: int, pauseOneIn: int) =

@@ -14,10 +14,11 @@ open FsCheck.FSharp
 open Thru.Model
 open Thru.Model.Runtime
 open Thru.Compare
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 open Thru.Tests.Engine.TxnHarness
-open Thru.Tests.Engine.TxnGen
+open Thru.Conform.Gen.TxnGen
 
 /// `n` values of `gen`, generated on every core in deterministic chunks (seeds derived from `seed`).
 let private sampleParallel (seed: uint64) (n: int) (gen: FsCheck.Gen<'T>) : 'T[] =

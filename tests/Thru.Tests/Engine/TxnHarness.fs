@@ -7,6 +7,7 @@ open System
 open Thru.Model
 open Thru.Model.Runtime
 open Thru.Compare
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 /// A deterministic stand-in for Ed25519 that still binds key and message: a signature is valid
@@ -14,8 +15,6 @@ open Thru.Tests.Generators
 let bindingVerify (key: byte[]) (message: byte[]) (signature: byte[]) =
     signature.Length = 64 && signature[..31] = Crypto.sha256 (Array.append key message)
 
-/// A signature `bindingVerify` accepts.
-let bindingSign (key: Pubkey) (message: byte[]) = Array.append (Crypto.sha256 (Array.append key.Bytes message)) (Array.zeroCreate 32)
 
 /// The engine's view of a model environment (same state, blocks and verifier).
 let engineEnvironment (env: Execution.Environment) = TxnFixture.engineEnvironment env

@@ -9,6 +9,7 @@ open Expecto
 open Thru.Tests.Support
 open FsCheck.FSharp
 open Thru.Model.Isa
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 let private goldenDir = Path.Combine(AppContext.BaseDirectory, "Golden")

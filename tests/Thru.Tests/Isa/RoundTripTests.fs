@@ -4,6 +4,7 @@ module Thru.Tests.Isa.RoundTripTests
 open Expecto
 open Thru.Tests.Support
 open Thru.Model.Isa
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 /// Legal words per (quadrant, funct3) slot of 2048 words, derived by hand from the RVC table of

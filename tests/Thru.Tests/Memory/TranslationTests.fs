@@ -195,7 +195,7 @@ let tests =
             expectFault ResourceExhaustion (store s1 (Address.accountDataBase 2 + 4096UL) 8 2UL)
 
         testCase "the generators reach every segment and every violation, so the properties above are not vacuous" <| fun () ->
-            let samples = Thru.Tests.Generators.sampleSeeded 11UL 300 (spaceWith genAccess)
+            let samples = Thru.Conform.Gen.Generators.sampleSeeded 11UL 300 (spaceWith genAccess)
 
             let outcomes =
                 [ for s, accesses in samples do

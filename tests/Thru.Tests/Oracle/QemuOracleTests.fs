@@ -11,6 +11,7 @@ open FsCheck.FSharp
 open Thru.Model
 open Thru.Model.Isa
 open Thru.Interop
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 let private touches31 (i: Instr) =

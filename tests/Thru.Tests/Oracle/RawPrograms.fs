@@ -13,6 +13,7 @@ module Thru.Tests.Oracle.RawPrograms
 open FsCheck
 open FsCheck.FSharp
 open Thru.Model.Isa
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 let tableOffset = 0x8

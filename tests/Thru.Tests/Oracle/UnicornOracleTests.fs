@@ -71,7 +71,7 @@ let compare (p: RawProgram) =
 let tests =
     testList "Oracle.UnicornOracleTests" [
         testCase "the model agrees with Unicorn on 2500 random RV64IMC programs" <| fun () ->
-            let programs = Thru.Tests.Generators.sampleSeeded (Thru.Tests.Generators.testSeed 1UL) 2500 (genProgram Rv64imcOnly baseAddress)
+            let programs = Thru.Conform.Gen.Generators.sampleSeeded (Thru.Tests.Generators.testSeed 1UL) 2500 (genProgram Rv64imcOnly baseAddress)
 
             let failures =
                 programs

@@ -588,7 +588,7 @@ let tests =
 
         testCase "T5's page-fill condition is the engine's: ThruSpace.Resolve on 100,000 loads and stores" <| fun () ->
             let seed = Thru.Tests.Generators.testSeed 11UL
-            let spaces = Thru.Tests.Generators.sampleSeeded seed 2500 (Gen.zip genEngineSpace (Gen.choose (0, Int32.MaxValue)))
+            let spaces = Thru.Conform.Gen.Generators.sampleSeeded seed 2500 (Gen.zip genEngineSpace (Gen.choose (0, Int32.MaxValue)))
             let failures = ResizeArray<string>()
             let fail (s: string) = if failures.Count < 10 then failures.Add s
             let mutable accesses = 0
@@ -603,7 +603,7 @@ let tests =
                 let mutable s = s0
                 let r = Random accessSeed
 
-                for addr, size, kind in Thru.Tests.Generators.sampleSeeded (uint64 accessSeed) 40 (genEngineAccess s0) do
+                for addr, size, kind in Thru.Conform.Gen.Generators.sampleSeeded (uint64 accessSeed) 40 (genEngineAccess s0) do
                     accesses <- accesses + 1
                     let model = Space.resolve s addr size kind
                     // The fill condition is evaluated on the state before the access (as the engine's

@@ -284,7 +284,7 @@ let tests =
         testCase "the predicate the theorems are about is Space.resolve, on 200,000 random and edge accesses" <| fun () ->
             let sw = System.Diagnostics.Stopwatch.StartNew()
             let seed = Thru.Tests.Generators.testSeed 7UL
-            let spaces = Thru.Tests.Generators.sampleSeeded seed 5000 (Gen.zip genEdgeSpace (Gen.choose (0, System.Int32.MaxValue)))
+            let spaces = Thru.Conform.Gen.Generators.sampleSeeded seed 5000 (Gen.zip genEdgeSpace (Gen.choose (0, System.Int32.MaxValue)))
             let generated = sw.Elapsed.TotalSeconds
             let tally = { Accesses = 0; Reads = 0; Writes = 0; Codes = Array.zeroCreate 6; Tags = Array.zeroCreate 9 }
             let failures = ResizeArray()
@@ -293,8 +293,8 @@ let tests =
             for s, accessSeed in spaces do
                 let accesses =
                     Array.append
-                        (Thru.Tests.Generators.sampleSeeded (uint64 accessSeed) 20 genAccess)
-                        (Thru.Tests.Generators.sampleSeeded (uint64 accessSeed + 1UL) 20 (genEdgeAccess s))
+                        (Thru.Conform.Gen.Generators.sampleSeeded (uint64 accessSeed) 20 genAccess)
+                        (Thru.Conform.Gen.Generators.sampleSeeded (uint64 accessSeed + 1UL) 20 (genEdgeAccess s))
 
                 for x in accesses do
                     match crossCheck tally s x with
@@ -310,7 +310,7 @@ let tests =
                         failures.Add(sprintf "canWriteData %d differs on %A" i s.Accounts[i])
 
             // Address.compose on arbitrary ints (compose masks its arguments).
-            let fields = Thru.Tests.Generators.sampleSeeded seed 20000 (Gen.zip3 (Gen.choose (-300, 300)) (Gen.choose (-70000, 70000)) (Gen.choose (System.Int32.MinValue, System.Int32.MaxValue)))
+            let fields = Thru.Conform.Gen.Generators.sampleSeeded seed 20000 (Gen.zip3 (Gen.choose (-300, 300)) (Gen.choose (-70000, 70000)) (Gen.choose (System.Int32.MinValue, System.Int32.MaxValue)))
 
             for t, i, o in fields do
                 let env = { Var = (fun n -> match n with "x_type" -> Value.ofInt t | "x_idx" -> Value.ofInt i | _ -> Value.ofInt o); Fun = fun _ _ -> failwith "no functions" }

@@ -7,7 +7,7 @@ open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Isa
 open Thru.Model.Runtime
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 
 let private exit0 = [ li a0 0; li a1 0; li a7 11; ecall ]
 

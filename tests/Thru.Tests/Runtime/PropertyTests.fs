@@ -10,8 +10,9 @@ open Thru.Model.Memory
 open Thru.Model.Memory.Layout
 open Thru.Model.Memory.Space
 open Thru.Model.Runtime
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 
 module N = Codes.SyscallNumber
 

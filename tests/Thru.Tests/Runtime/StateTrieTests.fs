@@ -13,6 +13,7 @@ open FsCheck
 open FsCheck.FSharp
 open Thru.Model
 open Thru.Model.Runtime
+open Thru.Conform.Gen.Generators
 open Thru.Tests.Generators
 
 let private hex (b: byte[]) = Convert.ToHexString(b).ToLowerInvariant()

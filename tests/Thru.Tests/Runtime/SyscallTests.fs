@@ -6,7 +6,7 @@ open Thru.Tests.Support
 open Thru.Model
 open Thru.Model.Memory
 open Thru.Model.Runtime
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 
 module C = Codes.Syscall
 

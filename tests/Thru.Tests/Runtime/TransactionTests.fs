@@ -8,7 +8,7 @@ open Thru.Model
 open Thru.Model.Memory
 open Thru.Model.Runtime
 open Thru.Interop
-open Thru.Tests.Runtime.Harness
+open Thru.Conform.Gen.Harness
 
 module T = Codes.Txn
 
