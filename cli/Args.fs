@@ -50,10 +50,12 @@ type DisasmArgs =
             | Json -> "print {\"kind\", \"base\", \"lines\": [{\"address\", \"bytes\", \"text\"}]} (for an ELF, \"segments\" with their lines)."
 
 type DemoArgs =
-    | [<Hidden>] Unused
+    | Json
 
     interface IArgParserTemplate with
-        member _.Usage = ""
+        member a.Usage =
+            match a with
+            | Json -> "print one JSON object {ok, parts: [{name, compared, skipped, agree, checks: [{what, command, outcome, agree, differences}]}]} instead of the walk-through."
 
 [<Unique>]
 type RunArgs =

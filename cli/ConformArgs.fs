@@ -12,10 +12,12 @@ type FixturesGenerateArgs =
     | Seed of seed: uint64
     | [<Mandatory>] Out of dir: string
     | Shard of shard: string
+    | Json
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Json -> "print {\"fixtures\", \"path\", \"worlds\", \"worlds_path\", \"seconds\"} instead of the line."
             | Kind _ -> "raw (random raw programs), txn (random transactions) or curated (the targeted fixtures of every coverage item)."
             | Count _ -> "how many fixtures (raw and txn; default 100; curated has a fixed list)."
             | Seed _ -> "the seed (default 1): fixture i is drawn from (seed, i) alone."
@@ -26,10 +28,12 @@ type FixturesGenerateArgs =
 type FixturesUpgradeArgs =
     | [<Mandatory>] From of dir: string
     | [<Mandatory>] Out of dir: string
+    | Json
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Json -> "print {\"fixtures\", \"path\"} instead of the line."
             | From _ -> "a directory of version-1 fixture files (*.json, searched recursively)."
             | Out _ -> "the directory to write regressions.jsonl (and its worlds) to."
 

@@ -13,6 +13,24 @@ open Thru.Compare
 
 let private baseAddress = 0x8000_0000UL
 
+/// One comparison the demo makes: what runs, its outcome, and whether both sides agree.
+type private Check =
+    { What: string
+      Command: string
+      Outcome: string
+      Agree: bool
+      Differences: string list }
+
+/// One part of the demo: the implementations compared, its checks, or why it was skipped.
+type private Part =
+    { Name: string
+      Compared: string list
+      Checks: Check list
+      Skipped: string option }
+
+    /// A skipped part agrees: it compared nothing.
+    member p.Agree = p.Checks |> List.forall (fun c -> c.Agree)
+
 /// Fibonacci(10) in a compressed loop, a store/load round trip through memory addressed
 /// pc-relatively, and a few M instructions; ends with ecall.
 let private program: Decoded list =
@@ -38,33 +56,41 @@ let private image = program |> List.collect (fun d -> List.ofArray (Encode.toByt
 let private regLine (r: int) (a: uint64) (b: uint64) =
     sprintf "  %-4s %s  %s  %s" (Reg.name r) (Hex.u64 a) (Hex.u64 b) (if a = b then "=" else "DIFFERENT")
 
-let private rawPart () =
-    printfn "1. An RV64IMC program (%d bytes), disassembled by the model:\n" image.Length
+let private rawPart (out: System.IO.TextWriter) : Part =
+    fprintfn out "1. An RV64IMC program (%d bytes), disassembled by the model:\n" image.Length
 
     for line in Disasm.listing baseAddress image do
-        printfn "  %x:  %-30s" line.Address line.Text
+        fprintfn out "  %x:  %-30s" line.Address line.Text
 
     let model = (Raw.run Decisions.Profile.defaults image baseAddress 10_000L |> Result.toOption).Value |> RawObservation.ofModel
     let unicorn = RawObservation.ofUnicorn (Thru.Interop.UnicornRaw.Run(image, baseAddress, 10_000L))
-    printfn "\n   Run in raw mode (all registers 0, pc = 0x%x, 16 MiB of memory):\n" baseAddress
-    printfn "  %-4s %-18s  %-18s" "" "model" "unicorn"
-    printfn "  stop %-18s  %-18s" model.Stop unicorn.Stop
-    printfn "  pc   %s  %s" (Hex.u64 model.Pc) (Hex.u64 unicorn.Pc)
-    printfn "  n    %-18d  %-18d" model.Instructions unicorn.Instructions
+    fprintfn out "\n   Run in raw mode (all registers 0, pc = 0x%x, 16 MiB of memory):\n" baseAddress
+    fprintfn out "  %-4s %-18s  %-18s" "" "model" "unicorn"
+    fprintfn out "  stop %-18s  %-18s" model.Stop unicorn.Stop
+    fprintfn out "  pc   %s  %s" (Hex.u64 model.Pc) (Hex.u64 unicorn.Pc)
+    fprintfn out "  n    %-18d  %-18d" model.Instructions unicorn.Instructions
 
     for r in [ 5; 6; 10; 11; 12; 13; 14; 15; 16; 17 ] do
-        printfn "%s" (regLine r model.Regs[r] unicorn.Regs[r])
+        fprintfn out "%s" (regLine r model.Regs[r] unicorn.Regs[r])
 
     let differences = RawObservation.differences model unicorn
 
     if differences.IsEmpty then
-        printfn "\n   The model and Unicorn agree on all 32 registers, the pc, the stop and the count."
+        fprintfn out "\n   The model and Unicorn agree on all 32 registers, the pc, the stop and the count."
     else
-        differences |> List.iter (printfn "   difference: %s")
+        differences |> List.iter (fprintfn out "   difference: %s")
 
-    differences.IsEmpty
+    { Name = "raw"
+      Compared = [ "model"; "unicorn" ]
+      Skipped = None
+      Checks =
+        [ { What = "an RV64IMC program: fib(10), a store/load round trip, mul, divu, remu"
+            Command = "thrumodel raw --engine both"
+            Outcome = sprintf "%s at pc 0x%x after %d instructions" model.Stop model.Pc model.Instructions
+            Agree = differences.IsEmpty
+            Differences = differences } ] }
 
-let private qemuPart () =
+let private qemuPart (out: System.IO.TextWriter) : Part =
     let code =
         [ Full(Op(SH1ADD, 12, 10, 11)); Full(Unary(CLZ, 13, 10)); Full(Unary(REV8, 14, 11))
           Full(Unary(SHA256SUM0, 15, 10)); Full(Unary(SHA512SIG1, 16, 11)); Full(ShiftImm(BSETI, 17, 0, 63)) ]
@@ -75,22 +101,33 @@ let private qemuPart () =
     let mem = (Raw.load withEcall baseAddress |> Result.toOption).Value
     let model = Raw.runFrom Decisions.Profile.defaults 100L { Pc = baseAddress; Regs = Registers.ofArray regs } mem
     let modelRegs = Registers.toArray model.Hart.Regs
-    printfn "\n2. Zba, Zbb, Zbs and Zknh (which Unicorn cannot decode), checked on qemu-user:\n"
-    code |> List.iter (fun d -> printfn "  %s" (Disasm.decoded None 0u 4 d))
+    let check outcome (differences: string list) : Part =
+        { Name = "qemu"
+          Compared = [ "model"; "qemu-user" ]
+          Skipped = None
+          Checks =
+            [ { What = "Zba, Zbb, Zbs and Zknh: sh1add, clz, rev8, sha256sum0, sha512sig1, bseti"
+                Command = "qemu-riscv64 (straight-line case)"
+                Outcome = outcome
+                Agree = differences.IsEmpty
+                Differences = differences } ] }
+
+    fprintfn out "\n2. Zba, Zbb, Zbs and Zknh (which Unicorn cannot decode), checked on qemu-user:\n"
+    code |> List.iter (fun d -> fprintfn out "  %s" (Disasm.decoded None 0u 4 d))
 
     match Thru.Interop.QemuOracle().Run([| Thru.Interop.QemuCase(regs, bytes) |])[0] with
     | :? Thru.Interop.QemuOutcome.Completed as c ->
-        printfn "\n  %-4s %-18s  %-18s" "" "model" "qemu-user"
+        fprintfn out "\n  %-4s %-18s  %-18s" "" "model" "qemu-user"
 
         for r in [ 10..17 ] do
-            printfn "%s" (regLine r modelRegs[r] c.Regs[r])
+            fprintfn out "%s" (regLine r modelRegs[r] c.Regs[r])
 
-        let agree = [ 1..30 ] |> List.forall (fun r -> modelRegs[r] = c.Regs[r])
-        printfn "\n   %s" (if agree then "The model and qemu-user agree on x1..x30." else "The model and qemu-user DISAGREE.")
-        agree
+        let differences = [ for r in 1..30 do if modelRegs[r] <> c.Regs[r] then sprintf "%s: model %s, qemu-user %s" (Reg.name r) (Hex.u64 modelRegs[r]) (Hex.u64 c.Regs[r]) ]
+        fprintfn out "\n   %s" (if differences.IsEmpty then "The model and qemu-user agree on x1..x30." else "The model and qemu-user DISAGREE.")
+        check "completed" differences
     | other ->
-        printfn "  qemu-user did not complete: %A" other
-        false
+        fprintfn out "  qemu-user did not complete: %A" other
+        check "qemu-user did not complete" [ sprintf "qemu-user: %A" other ]
 
 // ---------------------------------------------------------------------------------------
 // 3. C example programs on the model and on the engine.
@@ -131,7 +168,7 @@ let private exampleRuns: (string * string option * string * string) list =
 /// The demo's build step: when example programs are missing and the RISC-V cross compiler is
 /// installed, `make -C examples` builds them, with a progress bar (one step per program image).
 /// Never installs anything (make examples does that); true when every program is then built.
-let private buildExamples (root: string) (missing: string list) : bool =
+let private buildExamples (out: System.IO.TextWriter) (root: string) (missing: string list) : bool =
     let compilerPresent =
         System.Environment.GetEnvironmentVariable("PATH").Split(':')
         |> Array.exists (fun d -> d <> "" && System.IO.File.Exists(System.IO.Path.Combine(d, "riscv64-unknown-elf-gcc")))
@@ -139,7 +176,7 @@ let private buildExamples (root: string) (missing: string list) : bool =
     if not compilerPresent then
         false
     else
-        printfn "\n   Building the example programs (make -C examples): %s" (String.concat ", " missing)
+        fprintfn out "\n   Building the example programs (make -C examples): %s" (String.concat ", " missing)
         let programs = System.IO.File.ReadAllLines(System.IO.Path.Combine(root, "examples", "Makefile")) |> Array.filter (fun l -> l.Contains "call thru_program,") |> Array.length
 
         Progress.run "building the examples" programs (fun p ->
@@ -158,28 +195,30 @@ let private buildExamples (root: string) (missing: string list) : bool =
                     line <- proc.StandardOutput.ReadLine()
 
                 proc.WaitForExit()
-                if proc.ExitCode <> 0 then printfn "   make -C examples failed: %s" (errors.Result.Split('\n') |> Array.tryHead |> Option.defaultValue "")
+                if proc.ExitCode <> 0 then fprintfn out "   make -C examples failed: %s" (errors.Result.Split('\n') |> Array.tryHead |> Option.defaultValue "")
                 proc.ExitCode = 0
             with :? System.ComponentModel.Win32Exception ->
                 false)
 
-let private examplePart () =
-    printfn "\n3. Thru programs written in C with the SDK (sdk/, examples/), each run as a transaction on the"
-    printfn "   model and on the engine, exactly as `thrumodel run` runs them:"
+let private examplePart (out: System.IO.TextWriter) : Part =
+    fprintfn out "\n3. Thru programs written in C with the SDK (sdk/, examples/), each run as a transaction on the"
+    fprintfn out "   model and on the engine, exactly as `thrumodel run` runs them:"
+
+    let part checks skipped = { Name = "examples"; Compared = [ "model"; "engine" ]; Checks = checks; Skipped = skipped }
 
     match repoRoot () with
     | None ->
-        printfn "\n   (skipped: run the demo from the repository, where examples/ is)"
-        true
+        fprintfn out "\n   (skipped: run the demo from the repository, where examples/ is)"
+        part [] (Some "not run from the repository, where examples/ is")
     | Some root ->
         let build = System.IO.Path.Combine(root, "examples", "build")
         let missingNow () = exampleRuns |> List.map (fun (p, _, _, _) -> p) |> List.distinct |> List.filter (fun p -> not (System.IO.File.Exists(System.IO.Path.Combine(build, p + ".bin"))))
         let missing = missingNow ()
-        let missing = if not missing.IsEmpty && buildExamples root missing then missingNow () else missing
+        let missing = if not missing.IsEmpty && buildExamples out root missing then missingNow () else missing
 
         if not missing.IsEmpty then
-            printfn "\n   (skipped: %s not built; run `make examples`)" (String.concat ", " missing)
-            true
+            fprintfn out "\n   (skipped: %s not built; run `make examples`)" (String.concat ", " missing)
+            part [] (Some(sprintf "%s not built; run `make examples`" (String.concat ", " missing)))
         else
             let parser = ArgumentParser.Create<Args.RunArgs>(programName = "thrumodel run")
 
@@ -204,31 +243,63 @@ let private examplePart () =
                       let engineEnv = engineEnvironment p.Env
                       let engine = TxnObservation.ofEngine engineEnv (Thru.Engine.TransactionExecutor.Execute(engineEnv, System.ReadOnlySpan p.Wire))
                       let differences = TxnObservation.differences model engine
-                      printfn "\n   %s" what
-                      printfn "   $ thrumodel run %s" (String.concat " " shown)
-                      printfn "     result    %s  (%d CU, %d memory unit%s)" (outcome model) model.ConsumedComputeUnits model.ConsumedMemoryUnits (if model.ConsumedMemoryUnits = 1UL then "" else "s")
+                      fprintfn out "\n   %s" what
+                      fprintfn out "   $ thrumodel run %s" (String.concat " " shown)
+                      fprintfn out "     result    %s  (%d CU, %d memory unit%s)" (outcome model) model.ConsumedComputeUnits model.ConsumedMemoryUnits (if model.ConsumedMemoryUnits = 1UL then "" else "s")
 
                       for idx, data in model.Logs do
-                          printfn "     log [%d]   %s" idx (System.Text.Encoding.UTF8.GetString data)
+                          fprintfn out "     log [%d]   %s" idx (System.Text.Encoding.UTF8.GetString data)
 
                       for a in RunCommand.changedAccounts p.Before model do
                           match p.Names |> Map.tryPick (fun k n -> if string k = a.Key then Some n else None) with
                           | Some "fee payer" -> ()
-                          | name -> printfn "     account   %s: data %s" (defaultArg name a.Key) (TxnObservation.hex a.Data)
+                          | name -> fprintfn out "     account   %s: data %s" (defaultArg name a.Key) (TxnObservation.hex a.Data)
 
                       if differences.IsEmpty then
-                          printfn "     engine    the same observation (result, units, logs, events, fault, registers, accounts)"
+                          fprintfn out "     engine    the same observation (result, units, logs, events, fault, registers, accounts)"
                       else
-                          differences |> List.iter (printfn "     engine    DIFFERENT: %s")
+                          differences |> List.iter (fprintfn out "     engine    DIFFERENT: %s")
 
-                      differences.IsEmpty ]
+                      { What = what
+                        Command = "thrumodel run " + String.concat " " shown
+                        Outcome = outcome model
+                        Agree = differences.IsEmpty
+                        Differences = differences } ]
 
-            let n = agree |> List.filter id |> List.length
-            printfn "\n   The model and the engine agree on %d of %d example transactions." n agree.Length
-            n = agree.Length
+            let n = agree |> List.filter (fun c -> c.Agree) |> List.length
+            fprintfn out "\n   The model and the engine agree on %d of %d example transactions." n agree.Length
+            part agree None
 
-let run () : int =
-    let ok1 = rawPart ()
-    let ok2 = qemuPart ()
-    let ok3 = examplePart ()
-    if ok1 && ok2 && ok3 then 0 else 1
+/// The parts as `demo --json` prints them: {"ok", "parts": [{"name", "compared", "skipped",
+/// "agree", "checks": [{"what", "command", "outcome", "agree", "differences"}]}]}.
+let private json (parts: Part list) =
+    Json.obj
+        [ "ok", Json.bool (parts |> List.forall (fun p -> p.Agree))
+          "parts",
+          Json.arr
+              [ for p in parts ->
+                    Json.obj
+                        [ "name", Json.str p.Name
+                          "compared", Json.arr (p.Compared |> List.map Json.str)
+                          "skipped", Json.opt Json.str p.Skipped
+                          "agree", Json.bool p.Agree
+                          "checks",
+                          Json.arr
+                              [ for c in p.Checks ->
+                                    Json.obj
+                                        [ "what", Json.str c.What
+                                          "command", Json.str c.Command
+                                          "outcome", Json.str c.Outcome
+                                          "agree", Json.bool c.Agree
+                                          "differences", Json.arr (c.Differences |> List.map Json.str) ]
+                                    :> System.Text.Json.Nodes.JsonNode ] ]
+                    :> System.Text.Json.Nodes.JsonNode ] ]
+
+/// Runs the demo: the text walk-through, or with --json one JSON object (the same checks).
+/// Exit 0 when every comparison agrees, 1 otherwise.
+let run (args: ParseResults<Args.DemoArgs>) : int =
+    let asJson = args.Contains Args.DemoArgs.Json
+    let out = if asJson then System.IO.TextWriter.Null else stdout
+    let parts = [ rawPart out; qemuPart out; examplePart out ]
+    if asJson then Common.printJson (json parts)
+    if parts |> List.forall (fun p -> p.Agree) then 0 else 1

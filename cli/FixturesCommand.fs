@@ -7,6 +7,7 @@ open Argu
 open Thru.Cli.ConformArgs
 open Thru.Cli.Common
 open Thru.Conform
+open Thru.Compare
 
 /// "K/N" with 1 <= K <= N.
 let parseShard (text: string) : int * int =
@@ -46,7 +47,19 @@ let private generate (args: ParseResults<FixturesGenerateArgs>) : int =
     let worldsPath = Path.Combine(out, "worlds-" + stem + ".jsonl")
     Corpus.write path worldsPath fixtures
     let worlds = fixtures |> Array.choose snd |> Array.distinctBy (fun w -> w.Id)
-    printfn "wrote %d fixtures to %s%s in %.1f s" fixtures.Length path (if worlds.Length > 0 then sprintf " (and %d world(s) to %s)" worlds.Length worldsPath else "") sw.Elapsed.TotalSeconds
+
+    if args.Contains FixturesGenerateArgs.Json then
+        printJson (
+            Json.obj
+                [ "fixtures", Json.num fixtures.LongLength
+                  "path", Json.str path
+                  "worlds", Json.num worlds.LongLength
+                  "worlds_path", Json.opt Json.str (if worlds.Length > 0 then Some worldsPath else None)
+                  "seconds", System.Text.Json.Nodes.JsonValue.Create(System.Math.Round(sw.Elapsed.TotalSeconds, 3)) ]
+        )
+    else
+        printfn "wrote %d fixtures to %s%s in %.1f s" fixtures.Length path (if worlds.Length > 0 then sprintf " (and %d world(s) to %s)" worlds.Length worldsPath else "") sw.Elapsed.TotalSeconds
+
     0
 
 let private upgrade (args: ParseResults<FixturesUpgradeArgs>) : int =
@@ -65,7 +78,11 @@ let private upgrade (args: ParseResults<FixturesUpgradeArgs>) : int =
     Directory.CreateDirectory out |> ignore
     let path = Path.Combine(out, "regressions.jsonl")
     Corpus.write path (Path.Combine(out, "worlds-regressions.jsonl")) fixtures
-    printfn "wrote %d fixtures to %s" fixtures.Length path
+    if args.Contains FixturesUpgradeArgs.Json then
+        printJson (Json.obj [ "fixtures", Json.num fixtures.LongLength; "path", Json.str path ])
+    else
+        printfn "wrote %d fixtures to %s" fixtures.Length path
+
     0
 
 let run (args: ParseResults<FixturesArgs>) : int =

@@ -28,7 +28,7 @@ let private dispatch (results: ParseResults<CliArgs>) =
     | Some(Trie args) -> TrieCommand.run args
     | Some(Bench args) -> BenchCommand.run args
     | Some(Decisions args) -> DecisionsCommand.run args
-    | Some(Demo _) -> DemoCommand.run ()
+    | Some(Demo a) -> DemoCommand.run a
     | Some(Fixtures args) -> FixturesCommand.run args
     | Some(Conform args) -> ConformCommand.run args
     | Some(Serve args) -> ServeCommand.run args

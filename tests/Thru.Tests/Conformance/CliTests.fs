@@ -103,4 +103,13 @@ let tests =
             Expect.equal code 0 (out + err)
             let o = JsonNode.Parse(out) :?> JsonObject
             Expect.equal (o["passed"].GetValue<int>(), o["failed"].GetValue<int>()) (2, 0) "passed, failed"
+            // The same shard again with --json: the summary names what it wrote, and the file is the same.
+            let before = File.ReadAllBytes(Path.Combine(tmp, "txn-s3.shard-2-of-2.jsonl"))
+            let code, out, err = cli [ "fixtures"; "generate"; "--kind"; "txn"; "--count"; "4"; "--seed"; "3"; "--out"; tmp; "--shard"; "2/2"; "--json" ]
+            Expect.equal code 0 err
+            let o = JsonNode.Parse(out) :?> JsonObject
+            Expect.equal (o["fixtures"].GetValue<int>()) 2 "fixtures"
+            Expect.equal (o["path"].GetValue<string>()) (Path.Combine(tmp, "txn-s3.shard-2-of-2.jsonl")) "path"
+            Expect.isTrue (o["worlds"].GetValue<int>() >= 1) "worlds"
+            Expect.equal (File.ReadAllBytes(o["path"].GetValue<string>())) before "deterministic per seed"
     ]
