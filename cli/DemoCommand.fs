@@ -31,6 +31,13 @@ type private Part =
     /// A skipped part agrees: it compared nothing.
     member p.Agree = p.Checks |> List.forall (fun c -> c.Agree)
 
+/// A part of one comparison.
+let private singleCheck name compared what command outcome (differences: string list) : Part =
+    { Name = name
+      Compared = compared
+      Skipped = None
+      Checks = [ { What = what; Command = command; Outcome = outcome; Agree = differences.IsEmpty; Differences = differences } ] }
+
 /// Fibonacci(10) in a compressed loop, a store/load round trip through memory addressed
 /// pc-relatively, and a few M instructions; ends with ecall.
 let private program: Decoded list =
@@ -80,15 +87,8 @@ let private rawPart (out: System.IO.TextWriter) : Part =
     else
         differences |> List.iter (fprintfn out "   difference: %s")
 
-    { Name = "raw"
-      Compared = [ "model"; "unicorn" ]
-      Skipped = None
-      Checks =
-        [ { What = "an RV64IMC program: fib(10), a store/load round trip, mul, divu, remu"
-            Command = "thrumodel raw --engine both"
-            Outcome = sprintf "%s at pc 0x%x after %d instructions" model.Stop model.Pc model.Instructions
-            Agree = differences.IsEmpty
-            Differences = differences } ] }
+    singleCheck "raw" [ "model"; "unicorn" ] "an RV64IMC program: fib(10), a store/load round trip, mul, divu, remu" "thrumodel raw --engine both"
+        (sprintf "%s at pc 0x%x after %d instructions" model.Stop model.Pc model.Instructions) differences
 
 let private qemuPart (out: System.IO.TextWriter) : Part =
     let code =
@@ -101,16 +101,7 @@ let private qemuPart (out: System.IO.TextWriter) : Part =
     let mem = (Raw.load withEcall baseAddress |> Result.toOption).Value
     let model = Raw.runFrom Decisions.Profile.defaults 100L { Pc = baseAddress; Regs = Registers.ofArray regs } mem
     let modelRegs = Registers.toArray model.Hart.Regs
-    let check outcome (differences: string list) : Part =
-        { Name = "qemu"
-          Compared = [ "model"; "qemu-user" ]
-          Skipped = None
-          Checks =
-            [ { What = "Zba, Zbb, Zbs and Zknh: sh1add, clz, rev8, sha256sum0, sha512sig1, bseti"
-                Command = "qemu-riscv64 (straight-line case)"
-                Outcome = outcome
-                Agree = differences.IsEmpty
-                Differences = differences } ] }
+    let check = singleCheck "qemu" [ "model"; "qemu-user" ] "Zba, Zbb, Zbs and Zknh: sh1add, clz, rev8, sha256sum0, sha512sig1, bseti" "qemu-riscv64 (straight-line case)"
 
     fprintfn out "\n2. Zba, Zbb, Zbs and Zknh (which Unicorn cannot decode), checked on qemu-user:\n"
     code |> List.iter (fun d -> fprintfn out "  %s" (Disasm.decoded None 0u 4 d))
