@@ -2,8 +2,8 @@
 /// and jump targets always land on a body instruction or the final ecall, so no instruction is
 /// entered in its middle), then 256 bytes of random data that loads and stores aim at. The initial
 /// registers are part of the fixture's input (edge-biased values; some are pointers into the data).
-/// The same item kinds as the test suite's generator (tests/Thru.Tests/Oracle/RawPrograms.fs), laid
-/// out without its register table and 64 KiB gap.
+/// The test suite's generator (tests/Thru.Tests/Oracle/RawPrograms.fs) draws its bodies from the
+/// items here (with a longer memory reach) and lays them out with a register table and a 64 KiB gap.
 module Thru.Conform.Gen.RawGen
 
 open FsCheck
@@ -22,14 +22,19 @@ type Flavour =
     /// Every ThruVM instruction.
     | AllExtensions
 
-type private Item =
+/// A body item before layout: control transfers name their target by item index (index = the
+/// item count is the final ecall).
+type Item =
     | Fixed of Decoded
     | BranchTo of BranchOp * Reg * Reg * target: int
     | JalTo of Reg * target: int
     | CJTo of target: int
     | CBranchTo of beqz: bool * Reg * target: int
+    /// auipc rt, 0; jalr rd, off(rt): an indirect jump to a known item.
     | AuipcJalrTo of rt: Reg * rd: Reg * target: int
+    /// auipc rt, 0; addi rt, rt, off; c.jr rt (or c.jalr rt): a compressed indirect jump.
     | CIndirectTo of rt: Reg * link: bool * target: int
+    /// Bytes that are not an instruction of ThruVM.
     | RawBytes of byte[]
 
 let private itemSize item =
@@ -42,9 +47,16 @@ let private itemSize item =
     | RawBytes b -> b.Length
     | _ -> 4
 
+/// How far loads and stores reach from their base register: most offsets are a multiple of the
+/// access width in [-Aligned, Aligned] widths, the rest any byte offset in [-Unaligned, Unaligned]
+/// (clamped to the 12-bit immediate).
+type Reach = { Aligned: int; Unaligned: int }
+
 /// A generated program: the image and the initial registers.
 type RawProgram = { Image: byte[]; Regs: uint64[] }
 
+/// Registers that hold pointers into the data area at the start (and that ALU results avoid
+/// most of the time, so that memory instructions keep hitting the data area).
 let pointerRegs = [ 2; 8; 9; 10 ]
 
 let private isRv64imc (i: Instr) =
@@ -53,11 +65,13 @@ let private isRv64imc (i: Instr) =
     | M -> true
     | _ -> false
 
+/// A register that is a pointer most of the time, so that memory accesses mostly land.
 let private baseReg = Gen.frequency [ 6, Gen.elements pointerRegs; 1, reg ]
 let private destReg = Gen.frequency [ 8, Gen.elements ([ 1..31 ] |> List.except pointerRegs); 1, reg ]
 
-let private memOffset (size: int) =
-    Gen.frequency [ 8, Gen.choose (-8, 8) |> Gen.map (fun v -> int64 (v * size)); 1, Gen.choose (-64, 64) |> Gen.map int64 ]
+let private memOffset (reach: Reach) (size: int) =
+    Gen.frequency [ 8, Gen.choose (-reach.Aligned, reach.Aligned) |> Gen.map (fun v -> int64 (v * size)); 1, Gen.choose (-reach.Unaligned, reach.Unaligned) |> Gen.map int64 ]
+    |> Gen.map (fun off -> max -2048L (min 2047L off))
 
 let private computational flavour =
     let ok i = flavour = AllExtensions || isRv64imc i
@@ -77,23 +91,24 @@ let private computational flavour =
         | Unary(op, _, rs1) -> Unary(op, rd, rs1)
         | other -> other)
 
-let private memory =
+let private memory (reach: Reach) =
     gen {
         let! store = Gen.elements [ true; false ]
         let! b = baseReg
 
         if store then
             let! op = Gen.elements (allCases<StoreOp> ())
-            let! off = memOffset (Semantics.storeWidth op)
+            let! off = memOffset reach (Semantics.storeWidth op)
             let! rs2 = reg
             return Store(op, b, rs2, off)
         else
             let! op = Gen.elements (allCases<LoadOp> ())
-            let! off = memOffset (fst (Semantics.loadWidth op))
+            let! off = memOffset reach (fst (Semantics.loadWidth op))
             let! rd = destReg
             return Load(op, rd, b, off)
     }
 
+/// Compressed instructions other than control transfers, with stack/pointer bases kept.
 let private compressedPlain =
     genCInstr
     |> Gen.filter (fun c ->
@@ -102,18 +117,21 @@ let private compressedPlain =
         | C_LW(_, rs1, _) | C_LD(_, rs1, _) | C_SW(rs1, _, _) | C_SD(rs1, _, _) -> List.contains rs1 pointerRegs
         | _ -> true)
 
-/// Encodings that ThruVM rejects and an RV64IMC engine also decodes as illegal.
+/// Encodings that ThruVM rejects and an RV64IMC engine (Unicorn) also decodes as illegal (see
+/// interop/UNICORN-BEHAVIOUR.md): 0x0000, c.addi4spn 0, c.lui 0, c.addiw x0, c.ldsp x0, c.jr x0,
+/// c.addi16sp 0, an all-ones word, fld. fence.i, CSRs and A are excluded: Unicorn executes them.
 let rejected: byte[] list =
     [ [| 0x00uy; 0x00uy |]; [| 0x04uy; 0x00uy |]; [| 0x01uy; 0x65uy |]; [| 0x01uy; 0x20uy |]; [| 0x02uy; 0x60uy |]
       [| 0x02uy; 0x80uy |]; [| 0x01uy; 0x61uy |]; [| 0xFFuy; 0xFFuy; 0xFFuy; 0xFFuy |]; [| 0x07uy; 0x35uy; 0x05uy; 0x00uy |] ]
 
-let private genItem (flavour: Flavour) (count: int) (index: int) : Gen<Item> =
+/// Body item `index` of `count`, its targets anywhere in the body or at the final ecall.
+let genItem (reach: Reach) (flavour: Flavour) (count: int) (index: int) : Gen<Item> =
     let near span = Gen.choose (max 0 (index - span), min count (index + span))
 
     Gen.frequency
         [ 30, computational flavour |> Gen.map (Full >> Fixed)
           14, compressedPlain |> Gen.map (Compressed >> Fixed)
-          14, memory |> Gen.map (Full >> Fixed)
+          14, memory reach |> Gen.map (Full >> Fixed)
           6, Gen.map4 (fun op a b t -> BranchTo(op, a, b, t)) (Gen.elements (allCases<BranchOp> ())) reg reg (Gen.choose (0, count))
           2, Gen.map2 (fun rd t -> JalTo(rd, t)) destReg (Gen.choose (0, count))
           2, near 20 |> Gen.map CJTo
@@ -125,7 +143,8 @@ let private genItem (flavour: Flavour) (count: int) (index: int) : Gen<Item> =
 
 let private enc (d: Decoded) = (Encode.toBytes d).Value
 
-let private layout (items: Item list) : byte[] list =
+/// The items' bytes, their targets resolved (relative offsets do not depend on where the body starts).
+let layout (items: Item list) : byte[] list =
     let offsets = items |> List.scan (fun off item -> off + itemSize item) 0 |> Array.ofList
     let rel i target = int64 (offsets[target] - offsets[i])
 
@@ -146,7 +165,9 @@ let private layout (items: Item list) : byte[] list =
                   enc (Compressed(if link then C_JALR rt else C_JR rt)) ]
         | RawBytes b -> b)
 
-let private initialValue (dataAddress: uint64) (r: Reg) : Gen<uint64> =
+/// The initial value of x`r`: edge-biased, or (pointer registers mostly) an address in the
+/// `dataSize` bytes at `dataAddress`.
+let initialValue (dataSize: int) (dataAddress: uint64) (r: Reg) : Gen<uint64> =
     let pointer =
         Gen.frequency
             [ 6, Gen.choose (0, dataSize / 8 - 1) |> Gen.map (fun k -> dataAddress + uint64 (8 * k))
@@ -159,11 +180,11 @@ let private initialValue (dataAddress: uint64) (r: Reg) : Gen<uint64> =
 let genProgram (flavour: Flavour) : Gen<RawProgram> =
     gen {
         let! count = Gen.choose (1, 40)
-        let! items = [ 0 .. count - 1 ] |> List.map (genItem flavour count) |> Gen.sequenceToList
+        let! items = [ 0 .. count - 1 ] |> List.map (genItem { Aligned = 8; Unaligned = 64 } flavour count) |> Gen.sequenceToList
         let body = Array.concat (layout items @ [ enc (Full ECALL) ])
         let dataOffset = (body.Length + 7) / 8 * 8
         let dataAddress = baseAddress + uint64 dataOffset
-        let! regs = [ 1..31 ] |> List.map (initialValue dataAddress) |> Gen.sequenceToList
+        let! regs = [ 1..31 ] |> List.map (initialValue dataSize dataAddress) |> Gen.sequenceToList
         let! data = Gen.arrayOfLength dataSize (Gen.choose (0, 255) |> Gen.map byte)
         let image = Array.zeroCreate<byte> (dataOffset + dataSize)
         body.CopyTo(image, 0)
