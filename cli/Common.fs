@@ -8,6 +8,22 @@ exception UserError of string
 
 let fail fmt = Printf.kprintf (fun s -> raise (UserError s)) fmt
 
+/// THRUMODEL_TIMING=1: start-up phases on stderr, milliseconds since the process started.
+module Timing =
+    let private enabled = not (isNull (System.Environment.GetEnvironmentVariable "THRUMODEL_TIMING"))
+
+    /// Print `what` and the milliseconds since the process started (when THRUMODEL_TIMING is set).
+    let mark (what: string) =
+        if enabled then
+            let started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()
+            let ms = (System.DateTime.UtcNow - started).TotalMilliseconds
+            let jit = System.Runtime.JitInfo.GetCompilationTime(false).TotalMilliseconds
+            let methods = System.Runtime.JitInfo.GetCompiledMethodCount(false)
+
+            System.Console.Error.WriteLine(
+                "timing: " + ms.ToString("F1") + " ms " + what + " (JIT so far: " + string methods + " methods, " + jit.ToString("F1") + " ms)"
+            )
+
 let private openError (path: string) (e: exn) : 'a =
     match e with
     | :? System.IO.FileNotFoundException -> fail "cannot read %s: no such file" path

@@ -49,6 +49,8 @@ let private argumentError (message: string) =
 
 /// Run the command line `argv`: the exit code, with anything for the user already printed.
 let execute (argv: string[]) : int =
+    Timing.mark "main"
+
     try
         match argv with
         | [| "--version" |] -> printfn "thrumodel %s" (version ()); 0

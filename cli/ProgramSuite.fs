@@ -55,6 +55,32 @@ let private self () : string * string list =
     else
         path, []
 
+/// Which build of thrumodel the suite measures (its children are this same executable): compiled
+/// ReadyToRun (a composite image beside it, or per assembly) or JIT only, and how it is started.
+/// Start-up and first-run figures depend on it: a JIT-only build compiles every method it runs.
+let buildDescription () : string =
+    let location = Reflection.Assembly.GetEntryAssembly().Location
+
+    let readyToRun =
+        try
+            use stream = File.OpenRead location
+            use pe = new Reflection.PortableExecutable.PEReader(stream)
+            let cor = pe.PEHeaders.CorHeader
+            not (isNull cor) && cor.ManagedNativeHeaderDirectory.Size > 0
+        with _ ->
+            false
+
+    let directory = if String.IsNullOrEmpty location then "?" else Path.GetDirectoryName location
+    let composite = readyToRun && Directory.Exists directory && Directory.GetFiles(directory, "*.r2r.dll").Length > 0
+
+    let kind =
+        if composite then "ReadyToRun, composite image"
+        elif readyToRun then "ReadyToRun, per assembly"
+        else "JIT only (not ReadyToRun: start-up and first runs include JIT that the installed tool does not pay; make bench-programs uses the ReadyToRun build)"
+
+    let host = if snd (self ()) |> List.isEmpty then "its apphost" else "dotnet"
+    sprintf "%s, in %s, started by %s" kind directory host
+
 /// Start `file args` with the environment changed by `env` (None removes a variable), wait for it
 /// (at most 30 minutes) and return its output and wall time.
 let private spawn (file: string) (args: string list) (env: (string * string option) list) : ProcessResult =
@@ -530,6 +556,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
 
     let started = DateTime.UtcNow
     let loadBefore = loadAverage ()
+    let build = buildDescription ()
     let total = programs.Length + txns.Length + (if withHello then 1 else 0)
     let mutable index = 0
     let failures = Collections.Generic.List<string>()
@@ -609,6 +636,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
         Common.printJson (
             Json.obj
                 [ "suite", Json.str "programs"
+                  "build", Json.str build
                   "date", Json.str (started.ToString "yyyy-MM-dd HH:mm 'UTC'")
                   "machine",
                   Json.obj
@@ -672,6 +700,7 @@ let run (json: bool) (filter: string option) (runs: int) : int =
 
         printfn "Real-program suite (bench/programs), %s, %s, %d cores; load average %s before, %s after."
             (started.ToString "yyyy-MM-dd HH:mm 'UTC'") cpu Environment.ProcessorCount loadBefore loadAfter
+        printfn "thrumodel build measured: %s." build
         printfn "Every figure is the median of %d fresh processes (no JIT or compiled code shared between measurements);" runs
         printfn "every build of every program returned the recorded checksum before timing and in every timed run."
         printfn "Seconds: \"run\" = the execution alone (thrumodel raw's \"seconds\": no start-up, loading or output); \"wall\" = the whole process;"

@@ -424,7 +424,9 @@ let private runBoth (p: Prepared) (json: bool) (stateOut: string option) : int =
 
 /// Run with the settings of a command line (from Argu, or from `FastRun`).
 let runWith (s: RunSettings) : int =
+    Timing.mark "run: settings read"
     let p = prepareSettings s
+    Timing.mark "run: prepared"
     let json = s.Json
     let stateOut = s.StateOut
     let count = defaultArg s.Repeat 1
@@ -445,6 +447,7 @@ let runWith (s: RunSettings) : int =
 
     let single (execute: unit -> 'r) (observe: 'r -> TxnObservation) =
         let result, seconds = timedRuns execute
+        Timing.mark "run: executed"
         let observation = observe result
         stateOut |> Option.iter (fun path -> writeStateFile path p observation)
         // A fault, revert or exhaustion with the program's ELF known: where, the call stack, the last instructions.
@@ -467,6 +470,7 @@ let runWith (s: RunSettings) : int =
             if s.Repeat.IsSome then
                 printfn "seconds:          %.6f (last of %d runs in this process; median %.6f)" (List.last seconds) count (List.item (count / 2) (List.sort seconds))
 
+        Timing.mark "run: printed"
         exitCode observation
 
     match s.Engine with
