@@ -73,7 +73,14 @@ internal static unsafe class BlockCompiler
 
     /// <summary>As <see cref="Region(Slot*, int, out int)"/>; <paramref name="loops"/>: a block of the region branches or
     /// jumps back to the entry (the region is a loop, whose iterations stay in compiled code).</summary>
-    public static List<int>? Region(Slot* slots, int entry, out int instructions, out bool loops)
+    public static List<int>? Region(Slot* slots, int entry, out int instructions, out bool loops) =>
+        Region(slots, entry, null, out instructions, out loops);
+
+    /// <summary>As <see cref="Region(Slot*, int, out int, out bool)"/>; <paramref name="decode"/> (when given) decodes
+    /// the block at a slot the region reaches but nobody has entered yet, so that the region holds every path its
+    /// entry can take in the page, not only those run so far. Decoding ahead changes nothing a run observes (the
+    /// interpreter would decode the same bytes on reaching them; the page is watched already).</summary>
+    public static List<int>? Region(Slot* slots, int entry, Action<int>? decode, out int instructions, out bool loops)
     {
         loops = false;
         var blocks = new List<int>();
@@ -121,6 +128,11 @@ internal static unsafe class BlockCompiler
             void Follow(int target)
             {
                 back |= target == entry;
+                if (decode != null && target >= 0 && target < CodePage.Slots && slots[target].Op == Op.Undecoded)
+                {
+                    decode(target);
+                }
+
                 if (target >= 0 && target < CodePage.Slots && slots[target].Op != Op.Undecoded && seen.Add(target))
                 {
                     queue.Enqueue(target);
@@ -141,6 +153,13 @@ internal static unsafe class BlockCompiler
                     if (t->Aux != 0)
                     {
                         Follow(i + (t->Imm >> 1));
+                        if (t->Rd != Decoder.Scratch)
+                        {
+                            // A call within the page: its return (a JALR) comes back to the next instruction, which a
+                            // JALR of the region reaches without leaving (Emitter.IndirectJump). fib's recursion then
+                            // runs in one region.
+                            Follow(i + t->Len);
+                        }
                     }
 
                     break;
@@ -732,6 +751,7 @@ internal static unsafe class BlockCompiler
                         Set(rd);
                     }
 
+                    IndirectJump();
                     il.Emit(OpCodes.Ldc_I4, (int)Exit.Continue);
                     il.Emit(OpCodes.Stloc, exitKind);
                     il.Emit(OpCodes.Br, exit);
@@ -988,6 +1008,56 @@ internal static unsafe class BlockCompiler
             Get(rs1);
             Get(rs2);
             Call(typeof(Alu), name, typeof(ulong), typeof(ulong));
+        }
+
+        private ulong[]? blockPcs;
+
+        /// <summary>
+        /// A JALR's target (in exitPc) that is the entry of a block of the region goes to that block, which checks the
+        /// budget as any entry does; any other target falls through (and leaves). A binary search on the pc over the
+        /// region's blocks (at most <see cref="MaxRegionBlocks"/>: six or seven compares): returns within the page and
+        /// jump tables whose targets are in the region no longer go back to the dispatcher.
+        /// </summary>
+        private void IndirectJump()
+        {
+            if (blockPcs == null)
+            {
+                blockPcs = new ulong[blocks.Count];
+                for (int k = 0; k < blocks.Count; k++)
+                {
+                    blockPcs[k] = PcOf(blocks[k]);
+                }
+
+                Array.Sort(blockPcs);
+            }
+
+            Search(0, blockPcs.Length);
+
+            void Search(int lo, int hi)
+            {
+                if (hi - lo <= 3)
+                {
+                    for (int k = lo; k < hi; k++)
+                    {
+                        il.Emit(OpCodes.Ldloc, exitPc);
+                        Const((long)blockPcs[k]);
+                        il.Emit(OpCodes.Beq, blockLabels[(int)((blockPcs[k] - pageAddress) >> 1)]);
+                    }
+
+                    return;
+                }
+
+                int mid = (lo + hi) / 2;
+                Label upper = il.DefineLabel(), done = il.DefineLabel();
+                il.Emit(OpCodes.Ldloc, exitPc);
+                Const((long)blockPcs[mid]);
+                il.Emit(OpCodes.Bge_Un, upper);
+                Search(lo, mid);
+                il.Emit(OpCodes.Br, done);
+                il.MarkLabel(upper);
+                Search(mid, hi);
+                il.MarkLabel(done);
+            }
         }
 
         private void Branch(int i, OpCode taken)

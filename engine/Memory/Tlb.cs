@@ -84,6 +84,7 @@ public sealed unsafe partial class Machine
 
     private void FlushCodeTlb()
     {
+        FlushChain(); // the chain cache holds compiled code of the pages the code TLB maps
         Array.Clear(codeTlbPages);
         for (int i = 0; i < CodeTlbEntries; i++)
         {

@@ -116,6 +116,7 @@ public sealed unsafe partial class Machine
 
     private void ProcessDirtyPages()
     {
+        FlushChain(); // rare: a store into decoded code, or a page's memory changed
         foreach (ulong p in dirtyPages)
         {
             if (codePages.TryGetValue(p, out CodePage? page))

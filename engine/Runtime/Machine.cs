@@ -114,6 +114,31 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>The page of the last dispatch (a dictionary lookup saved when the pc stays in it).</summary>
     private CodePage? lastPage;
 
+    /// <summary>Entries of the chain cache (direct-mapped by pc; a power of two).</summary>
+    internal const int ChainEntries = 1024;
+
+    /// <summary>
+    /// The chain cache: compiled entries by pc, which the dispatcher tries before anything else (see <see cref="Run"/>).
+    /// Filled when the dispatcher runs an entry's compiled code; emptied whole whenever compiled code may go away or stop
+    /// matching the bytes (dirty pages, <see cref="FlushCodeTlb"/> on a cache drop or <see cref="SwitchCode"/>, an entry
+    /// taken back from the compiled tier). An entry is only a shortcut to what the full dispatch would run.
+    /// </summary>
+    private readonly ChainEntry[] chain = new ChainEntry[ChainEntries];
+
+    private struct ChainEntry
+    {
+        public ulong Pc;
+        public CompiledCode? Code;
+        /// <summary>The entry block's cost (its first slot's SuffixCost): the budget the dispatcher requires before running it.</summary>
+        public long Cost;
+    }
+
+    /// <summary>Empties the chain cache (an odd pc never matches: every entry pc is even).</summary>
+    private void FlushChain()
+    {
+        Array.Fill(chain, new ChainEntry { Pc = 1 });
+    }
+
     /// <summary>A machine over <paramref name="space"/>, metered by <paramref name="costModel"/>, with the tiers of <paramref name="options"/> (default: <see cref="EngineOptions.Current"/>).</summary>
     public Machine(AddressSpace space, CostModel costModel, EngineOptions? options = null)
     {
@@ -221,11 +246,39 @@ public sealed unsafe partial class Machine : IDisposable
     public StopReason Run()
     {
         ObjectDisposedException.ThrowIf(st == null, this);
+        ChainEntry[] chain = this.chain;
         while (true)
         {
+            Exit exit;
             if (dirtyPages.Count > 0)
             {
                 ProcessDirtyPages();
+            }
+
+            // ---- the chain: compiled code that leaves at a JALR or for another page (Exit.Continue) comes back here
+            // once per region; most of those exits go to an entry that already has compiled code, which this runs at
+            // once, without the page lookup, the decode check and the tier decision below. It requires what the full
+            // path would: no dirty page (checked above) and a budget that covers the entry block (which also makes the
+            // step limit's check below pass: every block costs at least 1 in raw mode).
+            {
+                ulong cpc = st->Pc;
+                ref ChainEntry e = ref chain[(int)(cpc >> 1) & (ChainEntries - 1)];
+                if (e.Pc == cpc && st->Budget >= e.Cost)
+                {
+                    long before = st->Count;
+                    exit = e.Code!(this, st);
+                    if (exit == Exit.Continue)
+                    {
+                        if (st->Count == before)
+                        {
+                            e.Pc = 1; // cannot happen (see below); the full path then decides
+                        }
+
+                        continue;
+                    }
+
+                    goto Stopped;
+                }
             }
 
             // D-RAW: the step limit is checked before the next instruction is fetched. D-CU-CHARGE (Thru mode): a
@@ -280,7 +333,6 @@ public sealed unsafe partial class Machine : IDisposable
             st->Entry = s;
             st->Slots0 = page.SlotArray;
             st->PageAddress = page.PageAddress;
-            Exit exit;
             if (st->Budget < s->SuffixCost)
             {
                 exit = Interpreter.Run<Interpreter.Steps>(this, st);
@@ -304,6 +356,7 @@ public sealed unsafe partial class Machine : IDisposable
                 else
                 {
                     long before = st->Count;
+                    chain[(int)(pc >> 1) & (ChainEntries - 1)] = new ChainEntry { Pc = pc, Code = compiled, Cost = s->SuffixCost };
                     exit = compiled(this, st);
                     if (exit == Exit.Continue && st->Count == before)
                     {
@@ -312,10 +365,12 @@ public sealed unsafe partial class Machine : IDisposable
                         // than loop here forever.
                         page.Compiled![index] = null;
                         s->Heat = 254;
+                        FlushChain();
                     }
                 }
             }
 
+        Stopped:
             switch (exit)
             {
                 case Exit.Continue:

@@ -82,7 +82,7 @@ public sealed unsafe partial class Machine
             return null; // not worth it even at the most favourable estimate (checked before the region is built)
         }
 
-        List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, out int instructions, out bool loops);
+        List<int>? blocks = BlockCompiler.Region(page.SlotArray, index, at => DecodeBlock(page, at), out int instructions, out bool loops);
         if (blocks == null)
         {
             return null; // the entry block alone is too long: interpreted (tried again every 254 entries, cheaply)

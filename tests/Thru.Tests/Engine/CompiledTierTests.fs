@@ -3,7 +3,8 @@
 /// the interpreter (and to the model where it is cheap): long compiled blocks of every operation
 /// from edge-value registers, faults at every position of a compiled block, every step limit and
 /// every compute budget across compiled loops and across the point where the default tier starts
-/// compiling, self-modifying code inside a compiled loop, the shared code cache, and a program with
+/// compiling, self-modifying code inside a compiled loop, jump tables, returns and calls between pages
+/// (in-region indirect jumps, the chain cache) at every step limit, the shared code cache, and a program with
 /// thousands of distinct hot blocks (compilation stays within its allowance).
 module Thru.Tests.Engine.CompiledTierTests
 
@@ -231,6 +232,48 @@ let tests =
 
                     if steps = 1000L then
                         Expect.equal (r.Stop, r.Regs[7]) ("ecall", 10UL + 10UL * 100UL) tier
+
+        // ---------------------------------------------------------------- indirect jumps and chained regions
+
+        // A jump table and calls inside one page (the compiled tier's in-region JALR: a target that is a block of the
+        // region stays in it), a call to another page and back (regions entered from the chain cache), and a store
+        // into a jump-table target that has run compiled (the chain cache and the page's code are dropped). Every
+        // step limit stops the run at every instruction, so a limit falls at every chained or in-region entry.
+        testCase "jump tables, returns and calls across pages agree with the model at every step limit, across a self-modifying store" <| fun () ->
+            let patched = Encode.encode32 (OpImm(ADDI, 7, 7, 100L))
+            let hi = (int64 (int32 patched) + 0x800L) >>> 12
+            let lo = int64 (int32 patched) - (hi <<< 12)
+            let image = Array.zeroCreate<byte> 0x1008
+            let put (offset: int) (ds: Decoded list) = (ds |> List.map enc |> Array.concat).CopyTo(image, offset)
+            // 0x00 x5 = base; x8 = 24 iterations; x6 = the patch. 0x10 L: jump to case (x8 & 3) at 0x40 + 8 * case.
+            put 0x00 [ Full(AUIPC(5, 0u)); Full(OpImm(ADDI, 8, 0, 24L)); Full(LUI(6, uint32 hi &&& 0xFFFFFu)); Full(OpImm(ADDIW, 6, 6, lo)) ]
+            put 0x10 [ Full(OpImm(ANDI, 10, 8, 3L)); Full(ShiftImm(SLLI, 10, 10, 3)); Full(Op(ADD, 12, 5, 10)); Full(JALR(0, 12, 0x40L)) ]
+            // Case k: x7 += k + 1, then to JOIN (0x60).
+            for k in 0..3 do
+                put (0x40 + 8 * k) [ Full(OpImm(ADDI, 7, 7, int64 (k + 1))); Full(JAL(0, int64 (0x60 - (0x44 + 8 * k)))) ]
+            // JOIN: call FUNC (0x80, this page), call FAR (0x1000, the next page); in the iteration where x8 = 12, patch
+            // case 2's first instruction (x7 += 100 from then on); loop.
+            put 0x60 [ Full(JAL(1, 0x20L)); Full(JAL(1, int64 (0x1000 - 0x64))); Full(OpImm(ADDI, 11, 0, 12L)); Full(Branch(BNE, 8, 11, 8L))
+                       Full(Store(SW, 5, 6, 0x50L)); Full(OpImm(ADDI, 8, 8, -1L)); Full(Branch(BNE, 8, 0, int64 (0x10 - 0x78))); Full ECALL ]
+            put 0x80 [ Full(OpImm(ADDI, 9, 9, 1L)); Full(JALR(0, 1, 0L)) ]
+            put 0x1000 [ Full(OpImm(ADDI, 13, 13, 3L)); Full(JALR(0, 1, 0L)) ]
+            let regs = Array.zeroCreate<uint64> 32
+            let w = baseAddress
+            let expected7 = [ 1..24 ] |> List.sumBy (fun i -> let k = i &&& 3 in if k = 2 && i < 12 then 100 else k + 1)
+            let r = runRaw interpreter image regs 100_000L w 0x100
+            Expect.equal (r.Stop, r.Regs[7], r.Regs[9], r.Regs[13]) ("ecall", uint64 expected7, 24UL, 72UL) "the full run"
+
+            let failures =
+                [| 0L .. r.Instructions + 1L |]
+                |> Array.Parallel.collect (fun steps ->
+                    let model = RawDifferentialTests.runModelFrom image baseAddress regs baseAddress steps w 0x100
+                    [| for tier in [ "interpreter"; "compiled"; "eager" ] do
+                           let e = runRaw (Tiers.options tier) image regs steps w 0x100
+                           match RawDifferentialTests.differences model { Obs = RawObservation.ofEngine e; Window = e.Window } with
+                           | [] -> ()
+                           | ds -> sprintf "%s, maxSteps %d:\n%s" tier steps (String.concat "\n" ds) |])
+
+            expectEmpty failures (sprintf "%d differ; first:\n%s" failures.Length (Array.tryHead failures |> Option.defaultValue ""))
 
         // ---------------------------------------------------------------- the shared code cache
 
