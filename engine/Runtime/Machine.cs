@@ -123,7 +123,12 @@ public sealed unsafe partial class Machine : IDisposable
     /// matching the bytes (dirty pages, <see cref="FlushCodeTlb"/> on a cache drop or <see cref="SwitchCode"/>, an entry
     /// taken back from the compiled tier). An entry is only a shortcut to what the full dispatch would run.
     /// </summary>
-    private readonly ChainEntry[] chain = new ChainEntry[ChainEntries];
+    /// <remarks>Allocated at its first fill and flushed only when something was filled since the last flush: a machine
+    /// is made per transaction, and most never run compiled code, so they pay nothing for it.</remarks>
+    private ChainEntry[]? chain;
+
+    /// <summary>Whether <see cref="chain"/> holds an entry filled since it was last emptied.</summary>
+    private bool chainFilled;
 
     private struct ChainEntry
     {
@@ -136,7 +141,19 @@ public sealed unsafe partial class Machine : IDisposable
     /// <summary>Empties the chain cache (an odd pc never matches: every entry pc is even).</summary>
     private void FlushChain()
     {
-        Array.Fill(chain, new ChainEntry { Pc = 1 });
+        if (chainFilled)
+        {
+            Array.Fill(chain!, new ChainEntry { Pc = 1 });
+            chainFilled = false;
+        }
+    }
+
+    /// <summary>The chain cache, allocated empty at its first use.</summary>
+    private ChainEntry[] NewChain()
+    {
+        var entries = new ChainEntry[ChainEntries];
+        Array.Fill(entries, new ChainEntry { Pc = 1 });
+        return chain = entries;
     }
 
     /// <summary>A machine over <paramref name="space"/>, metered by <paramref name="costModel"/>, with the tiers of <paramref name="options"/> (default: <see cref="EngineOptions.Current"/>).</summary>
@@ -246,7 +263,7 @@ public sealed unsafe partial class Machine : IDisposable
     public StopReason Run()
     {
         ObjectDisposedException.ThrowIf(st == null, this);
-        ChainEntry[] chain = this.chain;
+        ChainEntry[]? chain = this.chain;
         while (true)
         {
             Exit exit;
@@ -260,6 +277,7 @@ public sealed unsafe partial class Machine : IDisposable
             // once, without the page lookup, the decode check and the tier decision below. It requires what the full
             // path would: no dirty page (checked above) and a budget that covers the entry block (which also makes the
             // step limit's check below pass: every block costs at least 1 in raw mode).
+            if (chain != null)
             {
                 ulong cpc = st->Pc;
                 ref ChainEntry e = ref chain[(int)(cpc >> 1) & (ChainEntries - 1)];
@@ -356,7 +374,9 @@ public sealed unsafe partial class Machine : IDisposable
                 else
                 {
                     long before = st->Count;
+                    chain ??= NewChain();
                     chain[(int)(pc >> 1) & (ChainEntries - 1)] = new ChainEntry { Pc = pc, Code = compiled, Cost = s->SuffixCost };
+                    chainFilled = true;
                     exit = compiled(this, st);
                     if (exit == Exit.Continue && st->Count == before)
                     {
